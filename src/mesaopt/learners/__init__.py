@@ -1,0 +1,38 @@
+"""Base optimizers and the hypothesis spaces they search, by name. Each produces a LearnedAlgorithm."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel
+
+from mesaopt.learners.base import LearnedAlgorithm, Progress
+from mesaopt.learners.bfs import BFSConfig, fit_bfs
+from mesaopt.learners.lookup import LookupConfig, fit_lookup
+from mesaopt.tasks.base import Task
+
+
+@dataclass(frozen=True)
+class LearnerEntry:
+    """How a study names a learner: its config model, its fit function and the tasks it handles."""
+
+    config: type[BaseModel]
+    fit: Callable[[BaseModel, Task, np.random.SeedSequence, Progress], LearnedAlgorithm]
+    summary: str
+    tasks: tuple[str, ...]
+
+
+LEARNERS: dict[str, LearnerEntry] = {
+    "lookup": LearnerEntry(LookupConfig, fit_lookup, "memorizes the train pool's answers", ("maze",)),
+    "bfs": LearnerEntry(BFSConfig, fit_bfs, "exact breadth-first search, no training", ("maze",)),
+}
+
+
+def fit_learner(
+    name: str, params: dict, task: Task, seed: np.random.SeedSequence, progress: Progress
+) -> LearnedAlgorithm:
+    """Run the named base optimizer on a task and return what it learned."""
+    entry = LEARNERS[name]
+    return entry.fit(entry.config.model_validate(params), task, seed, progress)

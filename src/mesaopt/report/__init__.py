@@ -1,0 +1,256 @@
+"""The static HTML report: an index of verdicts and a page per study, built from the run store alone."""
+
+from __future__ import annotations
+
+import json
+import math
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from mesaopt import __version__
+from mesaopt.analysis import VERDICT_RULES, HypothesisResult, analyze
+from mesaopt.report.plots import metric_vs_axis
+from mesaopt.store import connect, load_study_documents, metrics_frame
+from mesaopt.study import SCALES, Study, StudyError, study_from_document
+
+METRICS_SHOWN = 6
+"""Metric columns in a study page's run table: the hypotheses' metrics first, then others up to this count."""
+
+
+@dataclass
+class Section:
+    """An extra report page (calibration, theory): a title, a one-line summary and a builder writing the page."""
+
+    title: str
+    href: str
+    summary: str
+    build: Callable[[Path, jinja2.Environment, dict[str, Any]], None]
+
+
+EXTRA_SECTIONS: list[Section] = []
+"""Pages every report carries beyond the studies; features register theirs here."""
+
+
+@dataclass
+class StudyView:
+    """What the templates need to show one study."""
+
+    id: str
+    title: str
+    claim: str
+    source: str = ""
+    description: str = ""
+    scale: str = ""
+    axes: dict[str, list] = field(default_factory=dict)
+    seeds: list[int] = field(default_factory=list)
+    detectors: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {"done": 0, "failed": 0, "pending": 0})
+    results: list[dict[str, Any]] = field(default_factory=list)
+    figures: list[dict[str, str]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    shown_metrics: list[str] = field(default_factory=list)
+    config: str = ""
+    command: str = ""
+    full_command: str = ""
+    compute_time: str = ""
+    error: str | None = None
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("mesaopt.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:+.3f}"
+
+
+def _ci(ci: tuple[float, float]) -> str:
+    return "[n/a]" if any(math.isnan(v) for v in ci) else f"[{ci[0]:+.3f}, {ci[1]:+.3f}]"
+
+
+def _number(value: Any) -> float | None:
+    if value == "inf":
+        return math.inf
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _axis_position(values: pd.Series, order: list) -> pd.Series:
+    """Numeric axes keep their values (inf included); other axes take their position in the declared order."""
+    if all(_number(v) is not None for v in order):
+        return values.map(_number)
+    return values.map({v: i for i, v in enumerate(order)})
+
+
+def _choose_scale(root: Path, study_id: str, documents: dict[str, dict]) -> tuple[str, Study] | None:
+    """The largest scale whose saved study has at least one stored run; else the largest saved one."""
+    candidates = [s for s in reversed(SCALES) if s in documents]
+    fallback = None
+    for scale in candidates:
+        study = study_from_document(study_id, documents[scale], scale)
+        fallback = fallback or (scale, study)
+        if any((root / study_id / spec.id / "DONE").exists() for spec in study.runs()):
+            return scale, study
+    return fallback
+
+
+def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out: Path) -> StudyView:
+    try:
+        chosen = _choose_scale(root, study_id, documents)
+    except StudyError as exc:
+        return StudyView(study_id, study_id, "", error=str(exc))
+    scale, study = chosen
+    body = study.body
+    specs = study.runs()
+    view = StudyView(
+        study.id,
+        study.title,
+        body.claim,
+        body.source,
+        body.description,
+        scale,
+        study.axes,
+        body.seeds,
+        body.detectors,
+        config=json.dumps(study.document, indent=2, sort_keys=True, default=str),
+        command=shlex.join(["mesaopt", "run", study.id, "--scale", scale]),
+        full_command=shlex.join(["mesaopt", "run", study.id, "--scale", "full"]),
+    )
+    spec_rows = pd.DataFrame([{"run_id": s.id, "seed": s.seed, **s.axes} for s in specs])
+    stored = metrics_frame(con, study.id, [s.id for s in specs])
+    frame = spec_rows.merge(stored, on="run_id", how="left")
+    frame["status"] = frame["status"].fillna("pending")
+    for state in ("done", "failed", "pending"):
+        view.counts[state] = int((frame["status"] == state).sum())
+    view.compute_time = f"{frame['wall_s'].fillna(0).sum():.1f} s"
+    figure_dir = out / "studies" / study.id
+    figure_dir.mkdir(parents=True, exist_ok=True)
+    done = frame[frame["status"] == "done"]
+    for i, hyp in enumerate(body.hypotheses):
+        subset = done
+        for axis, value in hyp.where.items():
+            subset = subset[subset[axis] == value]
+        result = None
+        if hyp.metric in subset.columns:
+            data = pd.DataFrame(
+                {
+                    "seed": subset["seed"],
+                    "x": _axis_position(subset[hyp.axis], study.axes[hyp.axis]),
+                    "y": subset[hyp.metric],
+                    "label": subset[hyp.axis],
+                }
+            ).dropna(subset=["y"])
+            result = analyze(data, hyp.metric, hyp.axis, hyp.direction, hyp.where, hyp.tolerance)
+            series = [a for a in study.axes if a not in (hyp.axis, *hyp.where)]
+            name = f"h{i}.png"
+            left_out = metric_vs_axis(
+                subset,
+                hyp.axis,
+                study.axes[hyp.axis],
+                hyp.metric,
+                series,
+                figure_dir / name,
+                _hypothesis_text(hyp),
+            )
+            caption = f"{hyp.metric} against {hyp.axis}: mean over seeds with a 95% bootstrap band"
+            if left_out:
+                caption += f" ({left_out} series left out)"
+            view.figures.append({"src": f"{study.id}/{name}", "caption": caption})
+        view.results.append(_result_row(hyp, result))
+    metric_names = [c for c in frame.columns if "." in c and not c.endswith(("_lo", "_hi"))]
+    wanted = [h.metric for h in body.hypotheses if h.metric in metric_names]
+    view.shown_metrics = list(dict.fromkeys(wanted + metric_names))[:METRICS_SHOWN]
+    for row in frame.to_dict("records"):
+        view.rows.append(
+            {
+                "run_id": row["run_id"],
+                "seed": row["seed"],
+                "axes": {a: row[a] for a in study.axes},
+                "status": row["status"],
+                "error": row.get("error") if isinstance(row.get("error"), str) else None,
+                "metrics": {m: _cell(row.get(m)) for m in view.shown_metrics},
+                "wall": _cell(row.get("wall_s"), "{:.2f}"),
+            }
+        )
+    return view
+
+
+def _cell(value: Any, pattern: str = "{:.4g}") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return pattern.format(value)
+
+
+def _hypothesis_text(hyp) -> str:
+    where = ", ".join(f"{k}={v}" for k, v in hyp.where.items())
+    text = f"{hyp.metric} {hyp.direction} with {hyp.axis}"
+    if hyp.direction == "flat":
+        text = f"{hyp.metric} stays within ±{hyp.tolerance} along {hyp.axis}"
+    return f"{hyp.label + ': ' if hyp.label else ''}{text}{f' ({where})' if where else ''}"
+
+
+def _result_row(hyp, result: HypothesisResult | None) -> dict[str, Any]:
+    if result is None:
+        return {
+            "text": _hypothesis_text(hyp),
+            "verdict": "inconclusive",
+            "n_runs": 0,
+            "n_seeds": 0,
+            "diff_text": "no data",
+            "diff_ci_text": "",
+            "rho_text": "",
+        }
+    return {
+        "text": _hypothesis_text(hyp),
+        "verdict": result.verdict,
+        "n_runs": result.n_runs,
+        "n_seeds": result.n_seeds,
+        "diff_text": f"{_fmt(result.diff)} ({result.x_low} → {result.x_high})",
+        "diff_ci_text": _ci(result.diff_ci),
+        "rho_text": f"{_fmt(result.rho)} {_ci(result.rho_ci)}",
+        "result": result.as_dict(),
+    }
+
+
+def build_report(root: Path, out: Path) -> Path:
+    """Write index.html, a page per study and the extra sections into `out`; return the index path."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = _environment()
+    documents = load_study_documents(root)
+    common = {
+        "version": __version__,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "nav_links": [{"href": s.href, "title": s.title} for s in EXTRA_SECTIONS],
+    }
+    with connect(root) as con:
+        views = [_study_view(root, con, sid, docs, out) for sid, docs in sorted(documents.items())]
+    (out / "studies").mkdir(exist_ok=True)
+    for view in views:
+        page = env.get_template("study.html.j2").render(
+            s=view, rules=VERDICT_RULES, page_title=view.title, root="../", **common
+        )
+        (out / "studies" / f"{view.id}.html").write_text(page, encoding="utf-8")
+    for section in EXTRA_SECTIONS:
+        section.build(out, env, common)
+    index = env.get_template("index.html.j2").render(
+        studies=views, sections=EXTRA_SECTIONS, store=str(root), page_title="Studies", root="", **common
+    )
+    path = out / "index.html"
+    path.write_text(index, encoding="utf-8")
+    (out / "summary.json").write_text(
+        json.dumps({v.id: [r.get("result") for r in v.results] for v in views}, indent=2, default=str),
+        encoding="utf-8",
+    )
+    return path

@@ -1,0 +1,31 @@
+"""Task families, by name. A task knows its instances and its ground-truth optimizer, never its learners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from mesaopt.tasks.base import Task, TaskConfig
+from mesaopt.tasks.maze import MazeConfig, MazeTask
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    """How a study names a task: its config model and its constructor."""
+
+    config: type[TaskConfig]
+    build: Callable[[TaskConfig, np.random.SeedSequence], Task]
+    summary: str
+
+
+TASKS: dict[str, TaskEntry] = {
+    "maze": TaskEntry(MazeConfig, MazeTask, "shortest paths in perfect lattice mazes; ground truth BFS"),
+}
+
+
+def build_task(name: str, params: dict, seed: np.random.SeedSequence) -> Task:
+    """Construct a task from its registered name and validated parameters."""
+    entry = TASKS[name]
+    return entry.build(entry.config.model_validate(params), seed)
