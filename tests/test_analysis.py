@@ -1,0 +1,64 @@
+"""Effect sizes, bootstrap intervals over seeds, and verdict rules on data whose answer is known."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mesaopt.analysis import analyze, endpoint_difference, ranks, spearman, verdict
+
+
+def frame(values: dict[int, list[float]], xs=(1, 2, 3, 4)) -> pd.DataFrame:
+    rows = [{"seed": s, "x": x, "y": y, "label": x} for s, ys in values.items() for x, y in zip(xs, ys, strict=True)]
+    return pd.DataFrame(rows)
+
+
+def test_ranks_average_ties():
+    assert ranks(np.array([10, 20, 20, 5])).tolist() == [2.0, 3.5, 3.5, 1.0]
+
+
+def test_spearman_matches_hand_computation():
+    # ranks x: 1 2 3 4 5, ranks y: 2 1 4 3 5 -> d^2 = 1+1+1+1+0 = 4 -> rho = 1 - 6*4/(5*24) = 0.8
+    assert spearman(np.array([1, 2, 3, 4, 5]), np.array([2, 1, 4, 3, 5])) == pytest.approx(0.8)
+    assert math.isnan(spearman(np.array([1, 2, 3]), np.array([1, 1, 1])))
+
+
+def test_endpoint_difference_uses_extreme_axis_values():
+    assert endpoint_difference(np.array([1, 1, 5, 5, 3]), np.array([0, 2, 4, 6, 100])) == pytest.approx(4.0)
+
+
+def test_rising_metric_is_supported_and_falling_is_contradicted():
+    up = frame({0: [0.1, 0.2, 0.3, 0.4], 1: [0.0, 0.25, 0.35, 0.5], 2: [0.05, 0.2, 0.4, 0.45]})
+    assert analyze(up, "m", "x", "increases").verdict == "supported"
+    assert analyze(up, "m", "x", "decreases").verdict == "contradicted"
+
+
+def test_seeds_that_disagree_are_inconclusive():
+    mixed = frame({0: [0, 1, 2, 3], 1: [3, 2, 1, 0], 2: [0, 2, 1, 3], 3: [3, 1, 2, 0]})
+    result = analyze(mixed, "m", "x", "increases")
+    assert result.verdict == "inconclusive"
+    assert result.rho_ci[0] < 0 < result.rho_ci[1]
+
+
+def test_one_seed_is_always_inconclusive():
+    up = frame({0: [0.1, 0.2, 0.3, 0.4]})
+    result = analyze(up, "m", "x", "increases")
+    assert result.verdict == "inconclusive"
+    assert result.rho == pytest.approx(1.0)
+
+
+def test_flat_rule_uses_the_tolerance():
+    flat = frame({0: [1, 1, 1, 1], 1: [1, 1, 1, 1]})
+    assert analyze(flat, "m", "x", "flat", tolerance=0.01).verdict == "supported"
+    moved = frame({0: [0, 0.3, 0.6, 1], 1: [0, 0.4, 0.6, 0.9]})
+    assert analyze(moved, "m", "x", "flat", tolerance=0.01).verdict == "contradicted"
+
+
+def test_verdict_needs_both_intervals_on_one_side():
+    assert verdict("increases", (0.1, 0.9), (0.2, 0.3), None) == "supported"
+    assert verdict("increases", (-0.1, 0.9), (0.2, 0.3), None) == "inconclusive"
+    assert verdict("decreases", (-0.9, -0.1), (-0.3, -0.2), None) == "supported"
+    assert verdict("increases", (math.nan, math.nan), (0.2, 0.3), None) == "inconclusive"

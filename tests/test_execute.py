@@ -1,0 +1,113 @@
+"""The executor: determinism, failure isolation, corrupt-run repair and resume after SIGKILL."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import textwrap
+
+import duckdb
+
+from mesaopt import detectors
+from mesaopt.execute import execute_plan, execute_run, plan_sweep
+from mesaopt.store import RunState, rebuild_catalog, run_state, write_run
+from mesaopt.study import RunSpec
+
+TASK = {"name": "maze", "size": 3, "pool_size": 16, "eval_size": 64, "harder_size": None}
+
+
+def spec(**task) -> RunSpec:
+    return RunSpec("s", {**TASK, **task}, {"name": "lookup", "max_entries": 4096}, ("transfer",), seed=3)
+
+
+def test_the_same_spec_gives_identical_metrics_json(tmp_path):
+    first = write_run(tmp_path / "a", execute_run(spec().to_json()))
+    second = write_run(tmp_path / "b", execute_run(spec().to_json()))
+    assert (first / "metrics.json").read_bytes() == (second / "metrics.json").read_bytes()
+    assert (first / "artifacts.safetensors").read_bytes() == (second / "artifacts.safetensors").read_bytes()
+
+
+def test_a_raising_run_is_recorded_as_failed_and_the_sweep_goes_on(tmp_path):
+    bad = spec(size=2, pool_size=1000)  # only 48 distinct 2 x 2 instances exist
+    good = spec()
+    plan = plan_sweep(tmp_path, [bad, good], retry_failed=False)
+    records = execute_plan(tmp_path, plan, workers=2)
+    status = {r.run_id: r.status for r in records}
+    assert status == {bad.id: "failed", good.id: "done"}
+    assert "distinct" in run_state(tmp_path, "s", bad.id)[1]
+    again = plan_sweep(tmp_path, [bad, good], retry_failed=False)
+    assert (again.done, again.failed, again.to_run) == (1, 1, [])
+    assert plan_sweep(tmp_path, [bad, good], retry_failed=True).to_run == [bad]
+
+
+def test_a_nan_metric_fails_the_run(monkeypatch):
+    entry = detectors.DETECTORS["transfer"]
+    monkeypatch.setitem(
+        detectors.DETECTORS, "transfer", detectors.DetectorEntry(lambda la, t: {"ratio": math.nan}, entry.metrics, "")
+    )
+    record = execute_run(spec().to_json())
+    assert record.status == "failed" and "NaN" in record.error
+
+
+def test_a_corrupt_run_directory_is_detected_and_rerun(tmp_path):
+    s = spec()
+    path = write_run(tmp_path, execute_run(s.to_json()))
+    original = (path / "metrics.json").read_bytes()
+    (path / "metrics.json").write_bytes(original[: len(original) // 2])
+    plan = plan_sweep(tmp_path, [s], retry_failed=False)
+    assert plan.to_run == [s] and plan.corrupt
+    execute_plan(tmp_path, plan, workers=1)
+    assert run_state(tmp_path, "s", s.id)[0] is RunState.DONE
+    assert (path / "metrics.json").read_bytes() == original
+
+
+RESUME_STUDY = """
+claim = "resume"
+seeds = [0, 1, 2, 3]
+detectors = ["transfer"]
+[task]
+name = "maze"
+size = 3
+eval_size = 256
+[learners.lookup]
+[sweep]
+"task.pool_size" = [1024, 2048, 4096]
+[scales.smoke]
+[scales.quick]
+[scales.full]
+"""
+
+
+def _catalog_rows(root):
+    rebuild_catalog(root)
+    with duckdb.connect(str(root / "catalog.duckdb"), read_only=True) as con:
+        runs = con.execute("SELECT run_id, status, seed, config FROM runs ORDER BY run_id").fetchall()
+        metrics = con.execute("SELECT run_id, metric, value FROM metrics ORDER BY run_id, metric").fetchall()
+    return runs, metrics
+
+
+def test_sigkill_then_rerun_finishes_every_run_exactly_once(tmp_path):
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "studies" / "resume.toml").write_text(textwrap.dedent(RESUME_STUDY))
+    command = [sys.executable, "-m", "mesaopt", "run", "resume", "--workers", "1", "--out", "killed"]
+    proc = subprocess.Popen(command, cwd=tmp_path, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    study_dir = tmp_path / "killed" / "resume"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(study_dir.glob("*/DONE"))) < 2:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_at_kill = len(list(study_dir.glob("*/DONE")))
+    assert 2 <= done_at_kill < 12, "the kill must land partway through the sweep"
+
+    subprocess.run(command, cwd=tmp_path, check=True, capture_output=True)
+    run_dirs = [p for p in study_dir.iterdir() if p.is_dir()]
+    assert len(run_dirs) == 12 and all((p / "DONE").exists() for p in run_dirs)
+
+    subprocess.run([*command[:-1], "clean"], cwd=tmp_path, check=True, capture_output=True)
+    assert _catalog_rows(tmp_path / "killed") == _catalog_rows(tmp_path / "clean")

@@ -1,0 +1,126 @@
+"""Study files: validation errors that name the key, sweep expansion, scales and stable run ids."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mesaopt.cli import app
+from mesaopt.study import StudyError, load_study
+from tests.conftest import STUDIES
+
+GOOD = """
+claim = "a claim"
+seeds = [0, 1]
+detectors = ["transfer"]
+[task]
+name = "maze"
+size = 3
+[learners.lookup]
+[learners.bfs]
+[sweep]
+"task.pool_size" = [1, 4]
+[[hypotheses]]
+metric = "transfer.novel_success"
+axis = "task.pool_size"
+direction = "increases"
+where = { learner = "lookup" }
+[scales.smoke]
+[scales.quick]
+[scales.full]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "study") -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_good_study_expands_learners_pools_and_seeds(tmp_path):
+    study = load_study(write(tmp_path, GOOD))
+    runs = study.runs()
+    assert len(runs) == 2 * 2 * 2
+    assert {r.learner["name"] for r in runs} == {"lookup", "bfs"}
+    assert study.axes["learner"] == ["lookup", "bfs"]
+    assert len({r.id for r in runs}) == len(runs)
+
+
+def test_scale_overrides_merge_into_the_base(tmp_path):
+    text = GOOD.replace("[scales.smoke]", '[scales.smoke]\nseeds = [5]\n[scales.smoke.sweep]\n"task.pool_size" = [2]')
+    study = load_study(write(tmp_path, text), "smoke")
+    runs = study.runs()
+    assert {r.seed for r in runs} == {5}
+    assert {r.task["pool_size"] for r in runs} == {2}
+    assert all(r.task["size"] == 3 for r in runs)
+
+
+def test_zip_groups_vary_together(tmp_path):
+    text = GOOD.replace(
+        '[sweep]\n"task.pool_size" = [1, 4]',
+        '[sweep]\n[[sweep.zip]]\n"task.pool_size" = [1, 4]\n"task.eval_size" = [10, 20]',
+    )
+    runs = load_study(write(tmp_path, text)).runs()
+    assert {(r.task["pool_size"], r.task["eval_size"]) for r in runs} == {(1, 10), (4, 20)}
+
+
+def test_inf_is_an_axis_value(tmp_path):
+    text = GOOD.replace('"task.pool_size" = [1, 4]', '"task.pool_size" = [1, inf]')
+    runs = load_study(write(tmp_path, text)).runs()
+    assert {r.task["pool_size"] for r in runs} == {1, "inf"}
+    assert {r.axes["task.pool_size"] for r in runs} == {1, "inf"}
+
+
+def test_run_ids_are_the_same_in_another_process(tmp_path):
+    path = write(tmp_path, GOOD)
+    here = [r.id for r in load_study(path).runs()]
+    code = f"from mesaopt.study import load_study; from pathlib import Path; print([r.id for r in load_study(Path({str(path)!r})).runs()])"
+    there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert there.strip() == str(here)
+
+
+def test_every_project_study_is_valid_at_every_scale():
+    for path in sorted(STUDIES.glob("*.toml")):
+        for scale in ("smoke", "quick", "full"):
+            assert load_study(path, scale).runs()
+
+
+BAD = {
+    "unknown top-level key": (GOOD + 'colour = "red"\n', "colour"),
+    "unknown task parameter": (GOOD.replace("size = 3", "sise = 3"), "task.sise"),
+    "wrong type": (GOOD.replace("seeds = [0, 1]", 'seeds = "many"'), "seeds"),
+    "unknown task": (GOOD.replace('name = "maze"', 'name = "mze"'), "task.name"),
+    "unknown learner": (GOOD.replace("[learners.bfs]", "[learners.oracle]"), "learners"),
+    "unknown detector": (GOOD.replace('detectors = ["transfer"]', 'detectors = ["telepathy"]'), "detectors[0]"),
+    "empty sweep": (GOOD.replace('"task.pool_size" = [1, 4]', '"task.pool_size" = []'), "sweep.task.pool_size"),
+    "hypothesis on a missing axis": (GOOD.replace('axis = "task.pool_size"', 'axis = "task.size"'), "hypotheses[0].axis"),
+    "bad value in a scale": (GOOD.replace("[scales.full]", "[scales.full]\nseeds = [-1.5]"), "scales.full.seeds[0]"),
+    "bad parameter value": (GOOD.replace("size = 3", "size = -3"), "task.size"),
+    "not TOML": ("claim = ", "not valid TOML"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_study_files_exit_2_naming_the_key(tmp_path, case):
+    text, key = BAD[case]
+    path = write(tmp_path, text)
+    with pytest.raises(StudyError, match="study.toml"):
+        load_study(path)
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2, result.output
+    assert key in result.output
+    assert str(path) in result.output.replace("\n", "")
+    assert "Traceback" not in result.output
+
+
+def test_bad_study_in_a_subprocess_prints_one_message_and_no_traceback(tmp_path):
+    path = write(tmp_path, BAD["unknown task"][0])
+    proc = subprocess.run([sys.executable, "-m", "mesaopt", "run", str(path)], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "task.name" in proc.stderr and "'mze'" in proc.stderr and "allowed: maze" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
