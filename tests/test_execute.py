@@ -94,8 +94,9 @@ def test_sigkill_then_rerun_finishes_every_run_exactly_once(tmp_path):
     (tmp_path / "studies").mkdir()
     (tmp_path / "studies" / "resume.toml").write_text(textwrap.dedent(RESUME_STUDY))
     command = [sys.executable, "-m", "mesaopt", "run", "resume", "--workers", "1", "--out", "killed"]
-    proc = subprocess.Popen(command, cwd=tmp_path, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        command, cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     study_dir = tmp_path / "killed" / "resume"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(study_dir.glob("*/DONE"))) < 2:

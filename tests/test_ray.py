@@ -13,11 +13,13 @@ pytest.importorskip("ray")
 
 @pytest.mark.ray
 def test_smoke_study_on_ray(workdir):
-    out = run_cli("run", "smoke_lookup_vs_bfs", "--scale", "smoke", "--backend", "ray", "--workers", "2",
-                  cwd=workdir, timeout=600)
+    out = run_cli(
+        "run", "smoke_lookup_vs_bfs", "--scale", "smoke", "--backend", "ray", "--workers", "2", cwd=workdir, timeout=600
+    )
     assert "report:" in out.stdout
     summary = json.loads((workdir / "report" / "summary.json").read_text())
     assert {r["where"]["learner"]: r["verdict"] for r in summary["smoke_lookup_vs_bfs"]} == {
-        "lookup": "supported", "bfs": "supported"
+        "lookup": "supported",
+        "bfs": "supported",
     }
     assert len(list((workdir / "runs" / "smoke_lookup_vs_bfs").glob("*/DONE"))) == 12

@@ -18,16 +18,31 @@ from mesaopt.store import (
 
 
 def record(run_id: str = "abc123", status: str = "done", metrics=None) -> RunRecord:
-    spec = {"id": run_id, "study": "s", "seed": 0, "axes": {"task.pool_size": "inf"},
-            "task": {"name": "maze"}, "learner": {"name": "lookup"}}
-    return RunRecord(spec=spec, status=status, metrics={"transfer.ratio": 0.5, "curve": [1.0, 2.0]} if metrics is None else metrics,
-                     artifacts={"w": np.arange(6, dtype=np.float32).reshape(2, 3)})
+    spec = {
+        "id": run_id,
+        "study": "s",
+        "seed": 0,
+        "axes": {"task.pool_size": "inf"},
+        "task": {"name": "maze"},
+        "learner": {"name": "lookup"},
+    }
+    return RunRecord(
+        spec=spec,
+        status=status,
+        metrics={"transfer.ratio": 0.5, "curve": [1.0, 2.0]} if metrics is None else metrics,
+        artifacts={"w": np.arange(6, dtype=np.float32).reshape(2, 3)},
+    )
 
 
 def test_round_trip(tmp_path):
     path = write_run(tmp_path, record())
     assert sorted(p.name for p in path.iterdir()) == [
-        "DONE", "artifacts.safetensors", "log.txt", "metrics.json", "run.json", "spec.json"
+        "DONE",
+        "artifacts.safetensors",
+        "log.txt",
+        "metrics.json",
+        "run.json",
+        "spec.json",
     ]
     back = read_run(path)
     assert back.metrics == {"transfer.ratio": 0.5, "curve": [1.0, 2.0]}

@@ -98,7 +98,10 @@ BAD = {
     "unknown learner": (GOOD.replace("[learners.bfs]", "[learners.oracle]"), "learners"),
     "unknown detector": (GOOD.replace('detectors = ["transfer"]', 'detectors = ["telepathy"]'), "detectors[0]"),
     "empty sweep": (GOOD.replace('"task.pool_size" = [1, 4]', '"task.pool_size" = []'), "sweep.task.pool_size"),
-    "hypothesis on a missing axis": (GOOD.replace('axis = "task.pool_size"', 'axis = "task.size"'), "hypotheses[0].axis"),
+    "hypothesis on a missing axis": (
+        GOOD.replace('axis = "task.pool_size"', 'axis = "task.size"'),
+        "hypotheses[0].axis",
+    ),
     "bad value in a scale": (GOOD.replace("[scales.full]", "[scales.full]\nseeds = [-1.5]"), "scales.full.seeds[0]"),
     "bad parameter value": (GOOD.replace("size = 3", "size = -3"), "task.size"),
     "not TOML": ("claim = ", "not valid TOML"),
@@ -120,7 +123,9 @@ def test_bad_study_files_exit_2_naming_the_key(tmp_path, case):
 
 def test_bad_study_in_a_subprocess_prints_one_message_and_no_traceback(tmp_path):
     path = write(tmp_path, BAD["unknown task"][0])
-    proc = subprocess.run([sys.executable, "-m", "mesaopt", "run", str(path)], cwd=tmp_path, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mesaopt", "run", str(path)], cwd=tmp_path, capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "task.name" in proc.stderr and "'mze'" in proc.stderr and "allowed: maze" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout

@@ -177,7 +177,7 @@ def _run_with_progress(out: Path, plan, backend: str, workers: int | None, ray_a
         )
         if record.error:
             line += f": {record.error}"
-        progress.console.print(line, highlight=False, markup=False)
+        progress.console.print(line, highlight=False, markup=False, soft_wrap=True)
 
     with progress:
         execute_plan(out, plan, backend, workers, ray_address, on_result, on_progress)

@@ -34,6 +34,21 @@ class Section:
     build: Callable[[Path, jinja2.Environment, dict[str, Any]], None]
 
 
+def _json_safe(value: Any) -> Any:
+    """Plain JSON: NaN and infinities become null, anything exotic becomes its string form."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if hasattr(value, "item"):
+        return _json_safe(value.item())
+    return str(value)
+
+
 EXTRA_SECTIONS: list[Section] = []
 """Pages every report carries beyond the studies; features register theirs here."""
 
@@ -250,7 +265,7 @@ def build_report(root: Path, out: Path) -> Path:
     path = out / "index.html"
     path.write_text(index, encoding="utf-8")
     (out / "summary.json").write_text(
-        json.dumps({v.id: [r.get("result") for r in v.results] for v in views}, indent=2, default=str),
+        json.dumps(_json_safe({v.id: [r.get("result") for r in v.results] for v in views}), indent=2, allow_nan=False),
         encoding="utf-8",
     )
     return path
