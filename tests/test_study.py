@@ -79,7 +79,10 @@ def test_inf_is_an_axis_value(tmp_path):
 def test_run_ids_are_the_same_in_another_process(tmp_path):
     path = write(tmp_path, GOOD)
     here = [r.id for r in load_study(path).runs()]
-    code = f"from mesaopt.study import load_study; from pathlib import Path; print([r.id for r in load_study(Path({str(path)!r})).runs()])"
+    code = (
+        "from pathlib import Path; from mesaopt.study import load_study; "
+        f"print([r.id for r in load_study(Path({str(path)!r})).runs()])"
+    )
     there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert there.strip() == str(here)
 
