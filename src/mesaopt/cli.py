@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from mesaopt.store import (
     RunRecord,
@@ -94,11 +95,11 @@ def studies(studies_dir: StudiesOpt = STUDIES_DIR) -> None:
         try:
             loaded = {s: load_study(path, s) for s in SCALES}
         except StudyError as exc:
-            table.add_row(path.stem, f"[red]invalid: {exc}[/]", "", "", "", "")
+            table.add_row(path.stem, Text(f"invalid: {exc}", style="red"), "", "", "", "")
             continue
         body = loaded["quick"].body
         counts = [f"{len(loaded[s].runs())} runs" for s in SCALES]
-        table.add_row(path.stem, body.claim, "yes" if body.suite else "", *counts)
+        table.add_row(path.stem, Text(body.claim), "yes" if body.suite else "", *counts)
     console.print(table)
 
 
