@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 from tests.conftest import run_cli
@@ -36,3 +37,16 @@ def test_study_name_and_claim_are_escaped(tmp_path):
         assert "<script>alert(1)</script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert "<img src=x" not in html
+
+
+def test_summary_is_strict_json_even_when_a_hypothesis_has_no_effect(tmp_path):
+    """BFS is perfect at every pool size, so its effect has no spread; NaN must not leak into summary.json."""
+    (tmp_path / "flat.toml").write_text(textwrap.dedent(HOSTILE).replace("<script>alert(1)</script>", "flat"))
+    run_cli("run", "flat.toml", "--scale", "smoke", "--workers", "1", cwd=tmp_path)
+
+    def refuse(token):
+        raise AssertionError(f"summary.json holds {token}")
+
+    text = (tmp_path / "report" / "summary.json").read_text()
+    summary = json.loads(text, parse_constant=refuse)
+    assert summary["flat"], "the study's hypothesis is missing from the summary"
