@@ -4,7 +4,7 @@ Task-agnostic. A caller supplies
 - `build()`: constructs the module; it is called under `torch.manual_seed` derived from each seed, so a plain
   `nn.Module.__init__` is a seeded init;
 - `sample(rng, step)`: a training batch (a tensor, or a tuple/dict of tensors) drawn with the member's own numpy
-  generator;
+  generator; pass one sampler per seed to `train_many` when each seed has its own data (its own task's pool);
 - `loss_fn(model, batch, step)`: a scalar loss tensor, or `(loss, {name: scalar tensor})` for extra per-step curves.
   `model` is a callable with the module's forward signature (positional and keyword arguments). Randomness that
   the loss draws itself (such as a random iteration count) must be the same for every seed of an ensemble, so derive
@@ -18,7 +18,7 @@ AdamW update, per-member clipping and per-member early stop, so they give the sa
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -195,7 +195,7 @@ class _Plateau:
 def _fit_group(
     modules: list[nn.Module],
     seeds: list[np.random.SeedSequence],
-    sample: Sampler,
+    samplers: Sequence[Sampler],
     loss_fn: LossFn,
     config: SGDConfig,
     progress: Progress,
@@ -224,7 +224,7 @@ def _fit_group(
     for step in range(config.steps):
         for group in optimizer.param_groups:
             group["lr"] = config.lr * lr_factor(config, step)
-        batches = [_to_device(sample(rngs[i], step), device) for i in range(size)]
+        batches = [_to_device(samplers[i](rngs[i], step), device) for i in range(size)]
         if use_vmap:
             stacked = (
                 tree_map(lambda *xs: torch.stack(xs), *batches)
@@ -310,13 +310,13 @@ def train(
 ) -> TrainResult:
     """Fit one seeded module with AdamW; raise TrainingDiverged on a NaN loss or gradient."""
     module = seeded_module(build, seed)
-    return _fit_group([module], [seed], sample, loss_fn, config, progress, evaluate, use_vmap=False)[0]
+    return _fit_group([module], [seed], [sample], loss_fn, config, progress, evaluate, use_vmap=False)[0]
 
 
 def train_many(
     build: Callable[[], nn.Module],
     seeds: list[np.random.SeedSequence],
-    sample: Sampler,
+    sample: Sampler | Sequence[Sampler],
     loss_fn: LossFn,
     config: SGDConfig,
     progress: Progress = no_progress,
@@ -324,8 +324,12 @@ def train_many(
 ) -> list[TrainResult]:
     """Fit one module per seed: together with vmap where allowed (config.ensemble), else one after another.
 
-    Each member's result equals what `train` gives for its seed alone, up to float rounding.
+    `sample` is one sampler for all seeds or a list with one per seed. Each member's result equals what `train`
+    gives for its seed alone, up to float rounding.
     """
+    samplers = list(sample) if isinstance(sample, Sequence) else [sample] * len(seeds)
+    if len(samplers) != len(seeds):
+        raise ValueError(f"sgd: {len(samplers)} samplers for {len(seeds)} seeds")
     modules = [seeded_module(build, s) for s in seeds]
     use_vmap = config.ensemble == "vmap" or (
         config.ensemble == "auto" and len(modules) > 1 and all(supports_vmap(m) for m in modules)
@@ -333,14 +337,16 @@ def train_many(
     if config.ensemble == "vmap" and not all(supports_vmap(m) for m in modules):
         raise ValueError(f"sgd: ensemble='vmap' but {type(modules[0]).__name__} does not support vmap")
     if use_vmap:
-        return _fit_group(modules, seeds, sample, loss_fn, config, progress, evaluate, use_vmap=True)
+        return _fit_group(modules, seeds, samplers, loss_fn, config, progress, evaluate, use_vmap=True)
     results = []
     total = config.steps * len(seeds)
-    for i, (module, seed) in enumerate(zip(modules, seeds, strict=True)):
+    for i, (module, seed, sampler) in enumerate(zip(modules, seeds, samplers, strict=True)):
         offset = i * config.steps
 
         def member_progress(step: int, _total: int, offset: int = offset) -> None:
             progress(offset + step, total)
 
-        results.extend(_fit_group([module], [seed], sample, loss_fn, config, member_progress, evaluate, use_vmap=False))
+        results.extend(
+            _fit_group([module], [seed], [sampler], loss_fn, config, member_progress, evaluate, use_vmap=False)
+        )
     return results
