@@ -1,143 +1,126 @@
 """Lattice mazes: find the shortest path from start to goal. Ground truth is breadth-first search.
 
-One array format throughout: a batch of grids shaped (B, 3, 2n+1, 2m+1), channels [open, start, goal]. Cell (i, j)
-sits at grid position (2i+1, 2j+1); the grid position between two adjacent cells is open when they are joined.
-A solution is the boolean mask of grid positions on the shortest path, start and goal included.
+One array format throughout (see `maze_grid`): a batch of grids shaped (B, 3, 2n+1, 2m+1), channels
+[open, start, goal]. A solution is the boolean mask of grid positions on the shortest path, start and goal included.
+This module holds the task and its config and re-exports the maze world's public functions:
+generation (`maze_gen`), ground truth (`maze_truth`), rendering (`maze_render`); interop with maze-dataset lives in
+`maze_interop` and needs the `mazes` extra.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from mesaopt.tasks.base import INF, TaskConfig, derive
+from mesaopt.tasks.maze_gen import Generator, generate_grids, parse_region, region_cells
+from mesaopt.tasks.maze_grid import GOAL, MOVES, OPEN, START, MazeBatch, cell_position, move_goal, move_start
+from mesaopt.tasks.maze_render import render_ascii, render_png
+from mesaopt.tasks.maze_truth import (
+    dead_end_filling_states,
+    distance_field,
+    distances,
+    frontier_masks,
+    frontier_states,
+    path_cells,
+    shortest_path,
+)
 
-OPEN, START, GOAL = 0, 1, 2
-MOVES = ((-1, 0), (0, 1), (1, 0), (0, -1))
-"""Up, right, down, left: the fixed order that breaks ties between equally short paths."""
+__all__ = [
+    "GOAL",
+    "MOVES",
+    "OPEN",
+    "START",
+    "MazeBatch",
+    "MazeConfig",
+    "MazeTask",
+    "cell_position",
+    "dead_end_filling_states",
+    "distance_field",
+    "distances",
+    "frontier_masks",
+    "frontier_states",
+    "generate",
+    "move_goal",
+    "move_start",
+    "path_cells",
+    "render_ascii",
+    "render_png",
+    "shortest_path",
+]
 
 MAX_DRAWS_PER_INSTANCE = 50
 """Draws allowed per wanted distinct instance before the instance space is declared too small."""
 
+MIN_DRAW = 64
+"""Smallest batch drawn while collecting distinct instances; generation is cheap, Python round trips are not."""
+
 
 class MazeConfig(TaskConfig):
-    """Perfect mazes of size x size cells with a random start and goal."""
+    """Lattice mazes of size x width cells; where start and goal go is set per split (train vs novel/harder)."""
 
-    size: int = Field(default=5, ge=2, description="cells per side of training and novel mazes")
-    harder_size: int | None = Field(default=None, ge=2, description="cells per side of harder mazes (2*size-1)")
+    size: int = Field(default=5, ge=2, description="rows of cells of training and novel mazes")
+    width: int | None = Field(default=None, ge=2, description="columns of cells (None: size, a square maze)")
+    generator: Generator = Field(default="dfs", description="perfect-maze generator: 'dfs' backtracker or 'kruskal'")
+    loops: float = Field(default=0.0, ge=0.0, le=1.0, description="fraction of the remaining inner walls removed")
+    start_region: str = Field(default="any", description="where training starts go: any, a corner, or corner:k")
+    goal_region: str = Field(default="any", description="where training goals go: any, a corner, or corner:k")
+    test_start_region: str | None = Field(default=None, description="start region of novel/harder (None: as train)")
+    test_goal_region: str | None = Field(default=None, description="goal region of novel/harder (None: as train)")
+    harder_size: int | None = Field(default=None, ge=2, description="rows of cells of harder mazes (2*size-1)")
+    harder_width: int | None = Field(default=None, ge=2, description="columns of harder mazes (2*width-1)")
+    harder_loops: float | None = Field(default=None, ge=0.0, le=1.0, description="loops of harder mazes (as train)")
 
-
-@dataclass(frozen=True)
-class MazeBatch:
-    """A batch of maze instances in the grid format."""
-
-    grids: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.grids)
+    @field_validator("start_region", "goal_region", "test_start_region", "test_goal_region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_region(value)
+        return value
 
     @property
-    def inputs(self) -> np.ndarray:
-        """What a learner sees: the grids."""
-        return self.grids
+    def cols(self) -> int:
+        """Columns of cells of training and novel mazes."""
+        return self.width or self.size
 
     @property
-    def open(self) -> np.ndarray:
-        return self.grids[:, OPEN].astype(bool)
+    def harder_shape(self) -> tuple[int, int]:
+        """Rows and columns of cells of harder mazes."""
+        return self.harder_size or 2 * self.size - 1, self.harder_width or 2 * self.cols - 1
 
-    def keys(self) -> list[bytes]:
-        """A content hash per instance, for deduplication."""
-        return [hashlib.blake2b(g.tobytes(), digest_size=16).digest() for g in self.grids]
+    def regions(self, split: str) -> tuple[str, str]:
+        """Start and goal regions for a split: "train" (pool and training batches), "novel" or "harder"."""
+        if split == "train":
+            return self.start_region, self.goal_region
+        return self.test_start_region or self.start_region, self.test_goal_region or self.goal_region
+
+    @model_validator(mode="after")
+    def _regions_fit(self) -> Self:
+        shapes = {"train": (self.size, self.cols), "novel": (self.size, self.cols), "harder": self.harder_shape}
+        for split, (rows, cols) in shapes.items():
+            start, goal = self.regions(split)
+            starts, goals = region_cells(start, rows, cols), region_cells(goal, rows, cols)
+            if len(starts) == 1 and len(goals) == 1 and starts[0] == goals[0]:
+                raise ValueError(f"{split} start region {start!r} and goal region {goal!r} are the same single cell")
+        return self
 
 
-def generate(count: int, size: int, rng: np.random.Generator) -> MazeBatch:
-    """Perfect mazes by the depth-first backtracker, with start and goal on distinct random cells."""
-    height = width = 2 * size + 1
-    grids = np.zeros((count, 3, height, width), dtype=np.uint8)
-    for b in range(count):
-        grid = grids[b, OPEN]
-        visited = np.zeros((size, size), dtype=bool)
-        cell = (int(rng.integers(size)), int(rng.integers(size)))
-        visited[cell] = True
-        grid[2 * cell[0] + 1, 2 * cell[1] + 1] = 1
-        stack = [cell]
-        while stack:
-            i, j = stack[-1]
-            options = [
-                (i + di, j + dj)
-                for di, dj in MOVES
-                if 0 <= i + di < size and 0 <= j + dj < size and not visited[i + di, j + dj]
-            ]
-            if not options:
-                stack.pop()
-                continue
-            ni, nj = options[int(rng.integers(len(options)))]
-            visited[ni, nj] = True
-            grid[i + ni + 1, j + nj + 1] = 1
-            grid[2 * ni + 1, 2 * nj + 1] = 1
-            stack.append((ni, nj))
-        start, goal = rng.choice(size * size, size=2, replace=False)
-        grids[b, START, 2 * (start // size) + 1, 2 * (start % size) + 1] = 1
-        grids[b, GOAL, 2 * (goal // size) + 1, 2 * (goal % size) + 1] = 1
+def generate(
+    count: int,
+    size: int,
+    rng: np.random.Generator,
+    *,
+    width: int | None = None,
+    generator: Generator = "dfs",
+    loops: float = 0.0,
+    start_region: str = "any",
+    goal_region: str = "any",
+) -> MazeBatch:
+    """A batch of mazes of size x width cells drawn from `rng` (see `maze_gen.generate_grids`)."""
+    grids = generate_grids(count, size, width or size, rng, generator, loops, start_region, goal_region)
     return MazeBatch(grids)
-
-
-def _neighbours(mask: np.ndarray) -> np.ndarray:
-    """Positions 4-adjacent to any true position of a (B, H, W) mask."""
-    out = np.zeros_like(mask)
-    out[:, 1:] |= mask[:, :-1]
-    out[:, :-1] |= mask[:, 1:]
-    out[:, :, 1:] |= mask[:, :, :-1]
-    out[:, :, :-1] |= mask[:, :, 1:]
-    return out
-
-
-def distance_field(open_: np.ndarray, source: np.ndarray, max_steps: int | None = None) -> np.ndarray:
-    """BFS distance (in grid steps) from the source positions over open positions; -1 where not reached.
-
-    With `max_steps`, the search stops after that many expansions, as a searcher with a compute budget would.
-    """
-    dist = np.where(source, 0, -1).astype(np.int32)
-    frontier = source.astype(bool) & open_
-    step = 0
-    while frontier.any() and (max_steps is None or step < max_steps):
-        step += 1
-        frontier = _neighbours(frontier) & open_ & (dist < 0)
-        dist[frontier] = step
-    return dist
-
-
-def shortest_path(grids: np.ndarray, max_steps: int | None = None) -> np.ndarray:
-    """The shortest start-to-goal path as a mask, ties broken by the fixed move order; empty if not reached."""
-    open_ = grids[:, OPEN].astype(bool)
-    dist = distance_field(open_, grids[:, GOAL].astype(bool), max_steps)
-    batch, height, width = open_.shape
-    path = np.zeros_like(open_)
-    flat = grids[:, START].reshape(batch, -1).argmax(axis=1)
-    rows, cols = np.divmod(flat, width)
-    index = np.arange(batch)
-    alive = dist[index, rows, cols] >= 0
-    path[index[alive], rows[alive], cols[alive]] = True
-    for _ in range(int(dist.max(initial=0))):
-        here = dist[index, rows, cols]
-        moving = alive & (here > 0)
-        if not moving.any():
-            break
-        next_rows, next_cols = rows.copy(), cols.copy()
-        chosen = np.zeros(batch, dtype=bool)
-        for dr, dc in MOVES:
-            r, c = rows + dr, cols + dc
-            inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)
-            r_safe, c_safe = np.clip(r, 0, height - 1), np.clip(c, 0, width - 1)
-            downhill = inside & (dist[index, r_safe, c_safe] == here - 1) & moving & ~chosen
-            next_rows[downhill], next_cols[downhill] = r[downhill], c[downhill]
-            chosen |= downhill
-        rows, cols = next_rows, next_cols
-        path[index[moving], rows[moving], cols[moving]] = True
-    return path
 
 
 class MazeTask:
@@ -149,14 +132,26 @@ class MazeTask:
         self._pool = None if config.pool_size == INF else self._distinct(int(config.pool_size), "pool", set())
         self._pool_keys = set() if self._pool is None else set(self._pool.keys())
 
-    def _distinct(self, count: int, stream: str, exclude: set[bytes], size: int | None = None) -> MazeBatch:
+    def _draw(self, count: int, split: str, rng: np.random.Generator) -> MazeBatch:
+        """Fresh instances of a split, duplicates allowed."""
+        config = self.config
+        rows, cols = config.harder_shape if split == "harder" else (config.size, config.cols)
+        loops = config.harder_loops if split == "harder" and config.harder_loops is not None else config.loops
+        start, goal = config.regions(split)
+        return generate(
+            count, rows, rng, width=cols, generator=config.generator, loops=loops, start_region=start, goal_region=goal
+        )
+
+    def _distinct(self, count: int, stream: str, exclude: set[bytes]) -> MazeBatch:
         """`count` distinct instances from a named seed stream, none of whose keys is in `exclude`."""
         rng = np.random.default_rng(derive(self.seed, stream))
-        size = size or self.config.size
+        split = "train" if stream == "pool" else stream
         kept: list[np.ndarray] = []
         seen = set(exclude)
-        for _ in range(MAX_DRAWS_PER_INSTANCE):
-            batch = generate(max(count - len(kept), 1) * 2, size, rng)
+        drawn = 0
+        while drawn < MAX_DRAWS_PER_INSTANCE * count:
+            batch = self._draw(max(2 * (count - len(kept)), MIN_DRAW), split, rng)
+            drawn += len(batch)
             for key, grid in zip(batch.keys(), batch.grids, strict=True):
                 if key not in seen and len(kept) < count:
                     seen.add(key)
@@ -164,7 +159,7 @@ class MazeTask:
             if len(kept) == count:
                 return MazeBatch(np.stack(kept))
         raise ValueError(
-            f"maze task: found only {len(kept)} distinct {stream} instances of size {size}, wanted {count}; "
+            f"maze task: found only {len(kept)} distinct {stream} instances, wanted {count}; "
             "the instance space is too small for this pool_size and eval_size"
         )
 
@@ -173,15 +168,14 @@ class MazeTask:
 
     def sample_train(self, count: int, rng: np.random.Generator) -> MazeBatch:
         if self._pool is None:
-            return generate(count, self.config.size, rng)
+            return self._draw(count, "train", rng)
         return MazeBatch(self._pool.grids[rng.integers(len(self._pool), size=count)])
 
     def novel(self, count: int | None = None) -> MazeBatch:
         return self._distinct(count or self.config.eval_size, "novel", self._pool_keys)
 
     def harder(self, count: int | None = None) -> MazeBatch:
-        size = self.config.harder_size or 2 * self.config.size - 1
-        return self._distinct(count or self.config.eval_size, "harder", set(), size=size)
+        return self._distinct(count or self.config.eval_size, "harder", self._pool_keys)
 
     def solutions(self, batch: MazeBatch) -> np.ndarray:
         return shortest_path(batch.grids)
