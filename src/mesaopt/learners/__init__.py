@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from mesaopt.learners.base import LearnedAlgorithm, Progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
+from mesaopt.learners.programs import learners as programs
 from mesaopt.tasks.base import Task
 
 
@@ -25,6 +26,14 @@ class LearnerEntry:
 
 
 LEARNERS: dict[str, LearnerEntry] = {
+    "enumerate": LearnerEntry(
+        programs.EnumerateConfig, programs.fit_enumerate, "Levin enumeration of DSL programs", programs.TASKS
+    ),
+    "hillclimb": LearnerEntry(programs.LocalConfig, programs.fit_hillclimb, "mutation hill-climbing", programs.TASKS),
+    "genetic": LearnerEntry(programs.LocalConfig, programs.fit_genetic, "genetic algorithm on programs", programs.TASKS),
+    "structure": LearnerEntry(
+        programs.StructureConfig, programs.fit_structure, "seed 003's Hfh/Hsd/Hfd in the DSL", ("deploy",)
+    ),
     "lookup": LearnerEntry(LookupConfig, fit_lookup, "memorizes the train pool's answers", ("maze",)),
     "bfs": LearnerEntry(BFSConfig, fit_bfs, "exact breadth-first search, no training", ("maze",)),
 }

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mesaopt.learners.programs.tasks import DeployConfig, DeployTask, HashInversionConfig, HashInversionTask
 from mesaopt.tasks.base import Task, TaskConfig
 from mesaopt.tasks.maze import MazeConfig, MazeTask
 
@@ -21,6 +22,10 @@ class TaskEntry:
 
 
 TASKS: dict[str, TaskEntry] = {
+    "hash_inversion": TaskEntry(
+        HashInversionConfig, HashInversionTask, "find x with h(x) = y for a cheap hash; store or search"
+    ),
+    "deploy": TaskEntry(DeployConfig, DeployTask, "seed 003: training/deployment episodes, readable objective"),
     "maze": TaskEntry(MazeConfig, MazeTask, "shortest paths in perfect lattice mazes; ground truth BFS"),
 }
 

@@ -1,0 +1,239 @@
+"""The program-search base optimizers as registered learners: enumeration, hill-climbing, a genetic algorithm,
+and the hand-written seed-003 structures."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from mesaopt.learners.base import Progress
+from mesaopt.learners.programs.algorithm import ProgramAlgorithm, score
+from mesaopt.learners.programs.dsl import Node, structural_label
+from mesaopt.learners.programs.enumerate import EnumConfig, Enumerator, levin_select
+from mesaopt.learners.programs.interpret import run, run_body
+from mesaopt.learners.programs.local import Sampler, genetic, hill_climb, loss
+from mesaopt.learners.programs.tasks import DeployTask, WordTask, structures
+
+TASKS = ("hash_inversion", "deploy")
+DEFAULT_TRAIN = 16
+"""Training instances drawn when the pool is infinite."""
+
+
+def _training(task: WordTask, seed: np.random.SeedSequence):
+    pool = task.train_pool()
+    return pool if pool is not None else task.sample_train(DEFAULT_TRAIN, np.random.default_rng(seed))
+
+
+def _tie(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The g at which two (c, t) programs score alike; inf when they never do."""
+    dh = math.log2(a[1]) - math.log2(b[1])
+    return (b[0] - a[0]) / dh if dh else math.inf
+
+
+def _deploy_success(task: WordTask, algorithm: ProgramAlgorithm) -> dict[str, float]:
+    if not isinstance(task, DeployTask):
+        return {}
+    episodes = task.harder()
+    return {"deploy_success": float(task.success(episodes, algorithm.solve(episodes)).mean())}
+
+
+class EnumerateConfig(BaseModel):
+    """Levin-style enumeration under c + g*log2(t)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    g: float = Field(default=1.0, ge=0, description="exchange rate between a bit of c and a doubling of t")
+    max_cost: int = Field(default=30, ge=1, le=64, description="largest c (bits) enumerated bottom-up")
+    const_max_bits: int | None = Field(default=None, ge=0, description="bit length of enumerated constants (W)")
+    max_level: int = Field(default=200_000, ge=1, description="programs kept per cost level (hard cap)")
+    time_budget_s: float = Field(default=60.0, gt=0, description="wall-clock cap on the enumeration")
+
+
+def fit_enumerate(config: EnumerateConfig, task: WordTask, seed: np.random.SeedSequence, progress: Progress):
+    """Enumerate programs on the training instances and return the Levin choice with what was measured."""
+    train = _training(task, seed)
+    dsl = task.dsl
+    cfg = EnumConfig(
+        g=config.g,
+        max_cost=config.max_cost,
+        widths=(dsl.word_bits,),
+        const_max_bits=dsl.word_bits if config.const_max_bits is None else config.const_max_bits,
+        max_level=config.max_level,
+        time_budget_s=config.time_budget_s,
+    )
+    result = Enumerator(dsl, train.inputs, train.answers, cfg).run()
+    progress(1, 1)
+    if result.program is None:
+        raise RuntimeError(
+            f"enumerate: no program up to {config.max_cost} bits answers the training set; raise max_cost"
+        )
+    metrics = {
+        "c": result.c,
+        "log2_t": math.log2(result.t),
+        "score": result.score,
+        "candidates": float(result.candidates),
+        "candidates_per_s": result.candidates / max(result.seconds, 1e-9),
+        "kept": float(result.kept),
+        "exhaustive": float(result.exhaustive),
+        "max_cost_reached": float(result.max_cost_reached),
+        **_flip_metrics(result.correct, config.g),
+        **diversity_terms(task, train, config.g),
+    }
+    algorithm = ProgramAlgorithm(dsl, result.program, result.t, metrics)
+    algorithm.train_metrics.update(_deploy_success(task, algorithm))
+    return algorithm
+
+
+def _flip_metrics(correct: list[tuple[Node, int, float]], g: float) -> dict[str, float]:
+    """Cheapest correct searcher and memorizer found, and the g where they tie (the predicted flip point)."""
+    best: dict[str, tuple[float, float]] = {}
+    for node, c, t in correct:
+        label = structural_label(node)
+        if label not in best or c < best[label][0]:
+            best[label] = (float(c), float(t))
+    out: dict[str, float] = {}
+    for label, (c, t) in best.items():
+        out[f"best_{label}_c"] = c
+        out[f"best_{label}_log2_t"] = math.log2(t)
+    if "searcher" in best and "memorizer" in best:
+        out["flip_g_predicted"] = _tie(best["searcher"], best["memorizer"])
+    index = levin_select([(c, t) for _, c, t in correct], g)
+    if index is not None:
+        out["levin_matches_argmin"] = float(
+            abs(score(correct[index][1], correct[index][2], g) - min(score(c, t, g) for _, c, t in correct)) < 1e-9
+        )
+    return out
+
+
+def diversity_terms(task: WordTask, train, g: float) -> dict[str, float]:
+    """The terms of N*b + g*log2(t_table) = c_s + g*(k + log2(t_verify)), measured on the interpreter, and the
+    smallest N at which the left side (a table of N entries) exceeds the right (the searcher)."""
+    if isinstance(task, DeployTask):
+        return {}
+    dsl = task.dsl
+    k = dsl.word_bits
+    body = ("h1", ("x",))
+    c_s = dsl.cost(("search", k, body, ("var", 0)))
+    t_verify = float(run_body(dsl, body, np.arange(1))[1] + 1)
+
+    def table(n: int) -> Node:
+        return ("table", ("var", 0), tuple(range(n)), tuple(range(n)))
+
+    def table_terms(n: int) -> tuple[float, float]:
+        return float(dsl.cost(table(n))), float(run(dsl, table(n), train.inputs[:1])[1][0])
+
+    n_pool = len(set(train.inputs[:, 0].tolist()))
+    b = (table_terms(n_pool)[0] - table_terms(n_pool - 1)[0]) if n_pool > 1 else float(2 * k)
+    rhs = c_s + g * (k + math.log2(t_verify))
+    n_star = next((n for n in range(1, 1 << k) if table_terms(n)[0] + g * math.log2(table_terms(n)[1]) > rhs), math.inf)
+    return {
+        "term_b": b,
+        "term_c_s": float(c_s),
+        "term_log2_t_table": math.log2(table_terms(n_pool)[1]),
+        "term_log2_t_verify": math.log2(t_verify),
+        "n_star_formula": float(n_star),
+    }
+
+
+class LocalConfig(BaseModel):
+    """Local search (hill-climbing or a genetic algorithm) over the same programs and the same loss."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    g: float = Field(default=1.0, ge=0, description="exchange rate in the loss c + g*log2(t) + errors")
+    steps: int = Field(default=2000, ge=1, description="hill-climbing: mutations tried")
+    restarts: int = Field(default=1, ge=1, description="hill-climbing: independent climbs, best kept")
+    population: int = Field(default=64, ge=2, description="genetic: population size")
+    generations: int = Field(default=40, ge=1, description="genetic: generations")
+    curve_points: int = Field(default=50, ge=2, description="points kept of the loss-along-the-path curve")
+
+
+def _local(kind: str, config: LocalConfig, task: WordTask, seed: np.random.SeedSequence, progress: Progress):
+    train = _training(task, seed)
+    dsl = task.dsl
+    rng = np.random.default_rng(seed)
+    keys = train.inputs[:, 0].tolist()
+    pairs = dict(zip(keys, train.answers.tolist(), strict=True))
+    table = ("table", ("var", 0), tuple(sorted(pairs)), tuple(pairs[k] for k in sorted(pairs)))
+    sampler = Sampler(dsl, dsl.word_bits, table, rng)
+    cache: dict[Node, tuple[float, bool]] = {}
+
+    def evaluate(node: Node) -> tuple[float, bool]:
+        if node not in cache:
+            cache[node] = loss(dsl, node, train.inputs, train.answers, config.g)
+        return cache[node]
+
+    if kind == "hillclimb":
+        runs = [hill_climb(sampler.tree(), sampler, evaluate, config.steps) for _ in range(config.restarts)]
+        program, curve = min(runs, key=lambda r: r[1][-1])
+    else:
+        program, curve = genetic(sampler, evaluate, config.population, config.generations)
+    progress(1, 1)
+    final, solved = evaluate(program)
+    t = float(run(dsl, program, train.inputs)[1].mean())
+    picks = np.linspace(0, len(curve) - 1, min(config.curve_points, len(curve))).round().astype(int)
+    metrics = {
+        "loss": final,
+        "solved_train": float(solved),
+        "c": float(dsl.cost(program)),
+        "log2_t": math.log2(t),
+        "programs_evaluated": float(len(cache)),
+        "loss_path": [curve[i] for i in picks],
+        "monotone_path": float(all(b <= a for a, b in zip(curve, curve[1:], strict=False))),
+    }
+    algorithm = ProgramAlgorithm(dsl, program, t, metrics)
+    algorithm.train_metrics.update(_deploy_success(task, algorithm))
+    return algorithm
+
+
+def fit_hillclimb(config: LocalConfig, task: WordTask, seed: np.random.SeedSequence, progress: Progress):
+    """Mutation hill-climbing from a random program."""
+    return _local("hillclimb", config, task, seed, progress)
+
+
+def fit_genetic(config: LocalConfig, task: WordTask, seed: np.random.SeedSequence, progress: Progress):
+    """A genetic algorithm from a random population."""
+    return _local("genetic", config, task, seed, progress)
+
+
+G_GRID = tuple(float(x) for x in np.round(np.linspace(0.0, 4.0, 33), 3))
+"""Exchange rates at which the hand-written structures are compared."""
+
+
+class StructureConfig(BaseModel):
+    """One of seed 003's hand-written structures, measured on the deploy task."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    structure: Literal["Hfh", "Hsd", "Hfd"] = Field(default="Hfh", description="which structure to run")
+
+
+def fit_structure(config: StructureConfig, task: DeployTask, seed: np.random.SeedSequence, progress: Progress):
+    """No search: measure c and t of Hfh, Hsd and Hfd and report where the chosen one wins along g."""
+    train = _training(task, seed)
+    dsl = task.dsl
+    programs = structures(dsl.word_bits, task.config.key_words)
+    costs = {
+        name: (float(dsl.cost(programs[name])), float(run(dsl, programs[name], train.inputs)[1].mean()))
+        for name in ("Hfh", "Hsd", "Hfd")
+    }
+    mine = costs[config.structure]
+    wins = []
+    for g in G_GRID:
+        scored = {name: score(c, t, g) for name, (c, t) in costs.items()}
+        wins.append(float(min(scored, key=lambda n: (scored[n], list(costs).index(n))) == config.structure))
+    metrics = {
+        "c": mine[0],
+        "log2_t": math.log2(mine[1]),
+        "wins_along_g": wins,
+        "win_fraction": float(np.mean(wins)),
+        "wins_anywhere": float(any(wins)),
+        "g_tie_with_Hfh": _tie(costs["Hfh"], mine) if config.structure != "Hfh" else 0.0,
+    }
+    progress(1, 1)
+    algorithm = ProgramAlgorithm(dsl, programs[config.structure], mine[1], metrics)
+    algorithm.train_metrics.update(_deploy_success(task, algorithm))
+    return algorithm
