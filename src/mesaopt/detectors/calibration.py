@@ -1,0 +1,216 @@
+"""Calibration: run the battery on learned algorithms whose nature is known by construction.
+
+`calibrate(seed)` builds each case on one small maze task, profiles it, and returns a JSON-ready record with the
+constructed and measured labels, the confusion matrix, every case's metrics, and for each label threshold the
+interval of values that would separate the cases (its justification). `mesaopt calibrate` writes that record to
+`<runs>/calibration.json`; the report's Calibration page reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mesaopt.detectors import profile as profile_module
+from mesaopt.detectors.calibration_cases import (
+    BFSNet,
+    DeadEndFilling,
+    GreedyStep,
+    WallFollower,
+    train_small_cnn,
+)
+from mesaopt.detectors.profile import LABELS, THRESHOLDS, label_features, profile
+from mesaopt.learners.base import LearnedAlgorithm, no_progress
+from mesaopt.learners.bfs import BFSConfig, fit_bfs
+from mesaopt.learners.lookup import LookupConfig, fit_lookup
+from mesaopt.tasks import build_task
+from mesaopt.tasks.base import Task, derive
+
+CALIBRATION_FILE = "calibration.json"
+"""Name of the calibration record inside the run store."""
+
+TASK = {"size": 4, "pool_size": 64, "eval_size": 128}
+"""The calibration task: 4 x 4 perfect mazes (harder: 7 x 7), a pool of 64 for the lookup table to memorize."""
+
+DEAD_END_ROUNDS = 12
+"""Rounds of dead-end filling: solves about half of the 4 x 4 mazes and almost none of the 7 x 7 ones."""
+
+CNN_WIDTH, CNN_LAYERS, CNN_STEPS = 16, 3, 300
+"""The small CNN: 3 layers of 3x3 convolutions (receptive field 7 < the 9 x 9 grid), trained 300 Adam steps."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """A calibration case: its name, the label its construction dictates, and how to build it on a task."""
+
+    name: str
+    expected: str
+    build: Callable[[Task, np.random.SeedSequence], LearnedAlgorithm]
+    why: str
+
+
+def _default_iterations(task: Task) -> int:
+    """Enough BFS expansions for any training maze: half the grid's positions bounds a perfect maze's path."""
+    height, width = np.asarray(task.sample_train(1, task.generator("calibration.shape")).inputs).shape[-2:]
+    return height * width // 2
+
+
+def _cnn(task: Task, seed: np.random.SeedSequence) -> LearnedAlgorithm:
+    """A small CNN trained on fresh mazes (an infinite pool), so it cannot memorize the calibration pool."""
+    fresh = build_task("maze", {**TASK, "pool_size": "inf"}, derive(seed, "cnn.task"))
+    rng = np.random.default_rng(derive(seed, "cnn.data"))
+    torch_seed = int(derive(seed, "cnn.init").generate_state(1)[0])
+    return train_small_cnn(fresh, rng, torch_seed, CNN_WIDTH, CNN_LAYERS, CNN_STEPS)
+
+
+CASES = (
+    Case(
+        "bfs_program",
+        "searcher",
+        lambda task, seed: fit_bfs(BFSConfig(), task, seed, no_progress),
+        "exact breadth-first search written as a program",
+    ),
+    Case(
+        "bfs_network",
+        "searcher",
+        lambda task, seed: BFSNet(_default_iterations(task)),
+        "breadth-first search as a recurrent conv net with hand-set weights, no training",
+    ),
+    Case(
+        "lookup_table",
+        "memorizer",
+        lambda task, seed: fit_lookup(LookupConfig(), task, seed, no_progress),
+        "stores the pool's answers and answers anything else with the nearest stored maze's path",
+    ),
+    Case("wall_follower", "heuristic", lambda task, seed: WallFollower(), "left-hand rule; a local rule, no search"),
+    Case("greedy_step", "heuristic", lambda task, seed: GreedyStep(), "steps toward the goal as the crow flies"),
+    Case(
+        "dead_end_filling",
+        "heuristic",
+        lambda task, seed: DeadEndFilling(DEAD_END_ROUNDS),
+        f"dead-end filling capped at {DEAD_END_ROUNDS} rounds, with no run-time knob",
+    ),
+    Case(
+        "small_cnn",
+        "heuristic",
+        _cnn,
+        f"CNN trained here (receptive field {2 * CNN_LAYERS + 1} < 9 x 9 grid): can only use local evidence",
+    ),
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [float(v) for v in value]
+    return float(value)
+
+
+def _separation(
+    name: str, threshold: float, cases: list[dict], feature: str, passing: set[str], failing: set[str], where=None
+) -> dict[str, Any]:
+    """How a threshold sits between the cases that must reach it and those that must not."""
+    pick = [c for c in cases if where is None or where(c)]
+    above = [c["features"][feature] for c in pick if c["expected"] in passing]
+    below = [c["features"][feature] for c in pick if c["expected"] in failing]
+    low, high = (min(above) if above else None), (max(below) if below else None)
+    ok = (low is None or threshold <= low) and (high is None or high < threshold)
+    return {
+        "threshold": name,
+        "value": threshold,
+        "feature": feature,
+        "must_reach": sorted(passing),
+        "lowest_that_must_reach": low,
+        "highest_that_must_not": high,
+        "midpoint": None if low is None or high is None else (low + high) / 2,
+        "margin": None if low is None or high is None else min(low - threshold, threshold - high),
+        "separates": ok,
+    }
+
+
+def justify(cases: list[dict]) -> list[dict[str, Any]]:
+    """For each label threshold, the interval of values separating this calibration's cases."""
+    searchers, others = {"searcher"}, {"memorizer", "heuristic"}
+
+    def probed(case: dict) -> bool:
+        """Cases with hidden states; a searcher counts only when recurrent, as the label rule reads it."""
+        return case["metrics"]["probe.hooks"] > 0 and (case["expected"] != "searcher" or case["features"]["recurrent"])
+
+    return [
+        _separation(
+            "MEMORIZER_MIN_GAP", THRESHOLDS["MEMORIZER_MIN_GAP"], cases, "gap", {"memorizer"}, searchers | {"heuristic"}
+        ),
+        _separation(
+            "SEARCHER_MIN_SUCCESS", THRESHOLDS["SEARCHER_MIN_SUCCESS"], cases, "success", searchers, {"heuristic"}
+        ),
+        _separation("SEARCHER_MIN_PROBE", THRESHOLDS["SEARCHER_MIN_PROBE"], cases, "probe", searchers, others, probed),
+    ]
+
+
+def confusion(cases: list[dict]) -> list[list[int]]:
+    """Counts of (constructed label row, measured label column) in LABELS order."""
+    matrix = [[0] * len(LABELS) for _ in LABELS]
+    for case in cases:
+        matrix[LABELS.index(case["expected"])][LABELS.index(case["label"])] += 1
+    return matrix
+
+
+def calibrate(seed: int = 0, on_case: Callable[[dict], None] | None = None) -> dict[str, Any]:
+    """Build and profile every case on the calibration task; the JSON-ready calibration record."""
+    root = np.random.SeedSequence(seed)
+    task = build_task("maze", TASK, derive(root, "task"))
+    cases = []
+    for case in CASES:
+        start = time.perf_counter()
+        learned = case.build(task, derive(root, f"learner:{case.name}"))
+        result = profile(learned, task)
+        record = {
+            "name": case.name,
+            "expected": case.expected,
+            "label": result.label,
+            "why": case.why,
+            "describe": learned.describe(),
+            "reasons": result.reasons,
+            "features": label_features(result.metrics),
+            "metrics": {k: _plain(v) for k, v in result.metrics.items()},
+            "wall_s": time.perf_counter() - start,
+        }
+        cases.append(record)
+        if on_case is not None:
+            on_case(record)
+    return {
+        "seed": seed,
+        "task": {"name": "maze", **TASK},
+        "thresholds": dict(THRESHOLDS),
+        "rules": profile_module.__doc__,
+        "power_baseline": profile_module.power.BASELINE,
+        "labels": list(LABELS),
+        "cases": cases,
+        "confusion": confusion(cases),
+        "justification": justify(cases),
+        "passed": all(c["label"] == c["expected"] for c in cases),
+    }
+
+
+def write_calibration(runs: Path, record: dict[str, Any]) -> Path:
+    """Write the record atomically to `<runs>/calibration.json`."""
+    runs.mkdir(parents=True, exist_ok=True)
+    path = runs / CALIBRATION_FILE
+    tmp = runs / f".tmp-{CALIBRATION_FILE}-{os.getpid()}"
+    tmp.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_calibration(runs: Path) -> dict[str, Any] | None:
+    """The stored calibration record, or None when `mesaopt calibrate` has not been run on this store."""
+    path = runs / CALIBRATION_FILE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))

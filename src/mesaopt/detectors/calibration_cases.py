@@ -1,0 +1,287 @@
+"""Learned algorithms whose nature is known by construction, for calibrating the detector battery on mazes.
+
+Each class offers the LearnedAlgorithm protocol (solve, hidden_states, size_bits, compute_per_call, describe,
+artifacts) plus `default_iterations` (None where there is no run-time iteration knob):
+- BFSNet: breadth-first search as a recurrent conv network with hand-set weights (a searcher);
+- WallFollower, GreedyStep, DeadEndFilling: local rules (heuristics);
+- SmallCNN: a feed-forward conv net trained here, whose receptive field is smaller than the maze (a heuristic).
+The exact BFS program and the lookup table come from `mesaopt.learners`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from mesaopt.detectors.mazetools import descend, positions
+from mesaopt.tasks import maze
+from mesaopt.tasks.maze import GOAL, MOVES, OPEN, START
+
+BITS_PER_WEIGHT = 32
+"""Description length of one float32 parameter."""
+
+DIRECTIONS = np.asarray(MOVES)
+CROSS = torch.tensor([[0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 0.0]])
+
+
+def _grids(batch) -> np.ndarray:
+    return np.asarray(batch.inputs)
+
+
+class BFSCore(nn.Module):
+    """State [visited v, visit count c] per position; each step spreads v to open neighbours and adds v to c.
+
+    Hand-set, step t+1 gives v = the BFS visited set after t+1 expansions and c = sum of earlier visited sets, so the
+    goal distance of a visited position is (t+1) - c: both targets of the search-state probe are linear in the state.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encode = nn.Conv2d(3, 2, 1)
+        self.step = nn.Conv2d(5, 2, 3, padding=1)
+
+    @staticmethod
+    def act(z: torch.Tensor) -> torch.Tensor:
+        """v is clamped to [0, 1], c is rectified."""
+        return torch.cat([z[:, :1].clamp(0.0, 1.0), torch.relu(z[:, 1:])], dim=1)
+
+    def hand_set(self) -> BFSCore:
+        """The weights of exact BFS from the goal."""
+        with torch.no_grad():
+            for p in self.parameters():
+                p.zero_()
+            self.encode.weight[0, GOAL] = 1.0  # v0 = goal, c0 = 0
+            self.step.weight[0, 0] = CROSS  # v spreads to itself and its 4 neighbours ...
+            self.step.weight[0, 2 + OPEN, 1, 1] = 5.0  # ... but only onto open positions
+            self.step.bias[0] = -5.0
+            self.step.weight[1, 1, 1, 1] = 1.0  # c accumulates
+            self.step.weight[1, 0, 1, 1] = 1.0  # ... the previous visited set
+        return self
+
+    def forward(self, x: torch.Tensor, iterations: int) -> list[torch.Tensor]:
+        state = self.act(self.encode(x))
+        states = []
+        for _ in range(iterations):
+            state = self.act(self.step(torch.cat([state, x], dim=1)))
+            states.append(state)
+        return states
+
+
+class BFSNet:
+    """BFS as a recurrent conv net with hand-set weights; the path is read by descending the decoded distance."""
+
+    def __init__(self, default_iterations: int, core: BFSCore | None = None) -> None:
+        self.default_iterations = default_iterations
+        self.core = core or BFSCore().hand_set()
+
+    def _states(self, batch, iterations: int | None) -> list[torch.Tensor]:
+        x = torch.as_tensor(_grids(batch), dtype=torch.float32)
+        with torch.no_grad():
+            return self.core(x, iterations or self.default_iterations)
+
+    def solve(self, batch, iterations: int | None = None) -> np.ndarray:
+        steps = iterations or self.default_iterations
+        last = self._states(batch, steps)[-1].numpy()
+        visited, count = last[:, 0] > 0.5, last[:, 1]
+        dist = np.where(visited, np.rint(steps - count), -1).astype(np.int64)
+        return descend(dist, _grids(batch))
+
+    def hidden_states(self, batch, iterations: int | None = None) -> dict[str, np.ndarray]:
+        return {f"recur.{t}": s.numpy() for t, s in enumerate(self._states(batch, iterations))}
+
+    def untrained(self) -> BFSNet:
+        """The same architecture at a seeded random initialization (the probe's control)."""
+        generator = torch.Generator().manual_seed(0)
+        core = BFSCore()
+        with torch.no_grad():
+            for p in core.parameters():
+                p.copy_((torch.rand(p.shape, generator=generator) * 2 - 1) / np.sqrt(p[0].numel()))
+        return BFSNet(self.default_iterations, core)
+
+    def size_bits(self) -> float:
+        return float(BITS_PER_WEIGHT * sum(p.numel() for p in self.core.parameters()))
+
+    def compute_per_call(self) -> float:
+        return float(self.default_iterations * self.core.step.weight.numel())
+
+    def describe(self) -> str:
+        return f"BFS as a recurrent conv net with hand-set weights, {self.default_iterations} iterations by default"
+
+    def artifacts(self) -> dict[str, np.ndarray]:
+        return {k: v.numpy() for k, v in self.core.state_dict().items()}
+
+
+class _Rule:
+    """Shared plumbing of the hand-written local rules: no knob, no hidden states, no stored weights."""
+
+    default_iterations: int | None = None
+    source_bits = 64.0 * 8
+
+    def hidden_states(self, batch, iterations: int | None = None) -> dict[str, np.ndarray]:
+        return {}
+
+    def size_bits(self) -> float:
+        return self.source_bits
+
+    def compute_per_call(self) -> float:
+        return 0.0
+
+    def artifacts(self) -> dict[str, np.ndarray]:
+        return {}
+
+
+class WallFollower(_Rule):
+    """Left-hand rule from the start, facing up; the output is every position walked until the goal."""
+
+    def solve(self, batch, iterations: int | None = None) -> np.ndarray:
+        grids = _grids(batch)
+        open_ = grids[:, OPEN].astype(bool)
+        size, height, width = open_.shape
+        index = np.arange(size)
+        rows, cols = positions(grids[:, START].astype(bool))
+        goal_rows, goal_cols = positions(grids[:, GOAL].astype(bool))
+        heading = np.zeros(size, dtype=int)
+        walked = np.zeros_like(open_)
+        walked[index, rows, cols] = True
+        done = (rows == goal_rows) & (cols == goal_cols)
+        for _ in range(4 * height * width):
+            if done.all():
+                break
+            chosen = np.full(size, -1)
+            for turn in (-1, 0, 1, 2):
+                d = (heading + turn) % 4
+                r, c = rows + DIRECTIONS[d, 0], cols + DIRECTIONS[d, 1]
+                free = open_[index, np.clip(r, 0, height - 1), np.clip(c, 0, width - 1)]
+                chosen = np.where((chosen < 0) & free, d, chosen)
+            moving = ~done & (chosen >= 0)
+            heading = np.where(moving, chosen, heading)
+            rows = np.where(moving, rows + DIRECTIONS[heading, 0], rows)
+            cols = np.where(moving, cols + DIRECTIONS[heading, 1], cols)
+            walked[index, rows, cols] = True
+            done |= (rows == goal_rows) & (cols == goal_cols)
+        return walked
+
+    def describe(self) -> str:
+        return "wall follower: left hand on the wall from the start; outputs every position walked"
+
+
+class GreedyStep(_Rule):
+    """Step to the unvisited open neighbour nearest the goal (Manhattan); stop at the goal or when stuck."""
+
+    def solve(self, batch, iterations: int | None = None) -> np.ndarray:
+        grids = _grids(batch)
+        open_ = grids[:, OPEN].astype(bool)
+        size, height, width = open_.shape
+        index = np.arange(size)
+        rows, cols = positions(grids[:, START].astype(bool))
+        goal_rows, goal_cols = positions(grids[:, GOAL].astype(bool))
+        walked = np.zeros_like(open_)
+        walked[index, rows, cols] = True
+        for _ in range(height * width):
+            best = np.full(size, np.inf)
+            next_rows, next_cols = rows.copy(), cols.copy()
+            for dr, dc in MOVES:
+                r, c = np.clip(rows + dr, 0, height - 1), np.clip(cols + dc, 0, width - 1)
+                free = open_[index, r, c] & ~walked[index, r, c]
+                score = np.where(free, np.abs(r - goal_rows) + np.abs(c - goal_cols), np.inf)
+                better = score < best
+                best = np.where(better, score, best)
+                next_rows, next_cols = np.where(better, r, next_rows), np.where(better, c, next_cols)
+            moving = np.isfinite(best) & ~((rows == goal_rows) & (cols == goal_cols))
+            if not moving.any():
+                break
+            rows, cols = np.where(moving, next_rows, rows), np.where(moving, next_cols, cols)
+            walked[index, rows, cols] = True
+        return walked
+
+    def describe(self) -> str:
+        return "greedy step: always to the unvisited open neighbour nearest the goal; stops when stuck"
+
+
+class DeadEndFilling(_Rule):
+    """Fill dead ends (open positions other than start and goal with at most one open neighbour) for k rounds."""
+
+    def __init__(self, rounds: int) -> None:
+        self.rounds = rounds
+
+    def solve(self, batch, iterations: int | None = None) -> np.ndarray:
+        states = maze.dead_end_filling_states(_grids(batch))
+        return states[:, min(self.rounds, states.shape[1] - 1)]
+
+    def describe(self) -> str:
+        return f"dead-end filling capped at {self.rounds} rounds; outputs the positions left open"
+
+
+class SmallCNN:
+    """A feed-forward conv net (3x3 layers) trained to mark the path; its receptive field is below the maze's size."""
+
+    def __init__(self, net: nn.Sequential, receptive_field: int) -> None:
+        self.net = net
+        self.receptive_field = receptive_field
+        self.default_iterations = None
+
+    def _run(self, batch) -> list[torch.Tensor]:
+        x = torch.as_tensor(_grids(batch), dtype=torch.float32)
+        outs = []
+        with torch.no_grad():
+            for layer in self.net:
+                x = layer(x)
+                outs.append(x)
+        return outs
+
+    def solve(self, batch, iterations: int | None = None) -> np.ndarray:
+        logits = self._run(batch)[-1][:, 0].numpy()
+        return (logits > 0) & _grids(batch)[:, OPEN].astype(bool)
+
+    def hidden_states(self, batch, iterations: int | None = None) -> dict[str, np.ndarray]:
+        outs = self._run(batch)
+        return {f"conv.{i}": o.numpy() for i, o in enumerate(outs[:-1]) if isinstance(self.net[i], nn.ReLU)}
+
+    def untrained(self) -> SmallCNN:
+        """The same layers at torch's default initialization, seeded."""
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            net = small_cnn(self.net[0].out_channels, (len(self.net) + 1) // 2)
+        return SmallCNN(net, self.receptive_field)
+
+    def size_bits(self) -> float:
+        return float(BITS_PER_WEIGHT * sum(p.numel() for p in self.net.parameters()))
+
+    def compute_per_call(self) -> float:
+        return float(sum(p.numel() for p in self.net.parameters()))
+
+    def describe(self) -> str:
+        return f"trained feed-forward CNN, receptive field {self.receptive_field} grid positions"
+
+    def artifacts(self) -> dict[str, np.ndarray]:
+        return {k: v.numpy() for k, v in self.net.state_dict().items()}
+
+
+def small_cnn(width: int, layers: int) -> nn.Sequential:
+    """`layers` 3x3 convolutions with ReLUs between them, ending in one logit channel per position."""
+    modules: list[nn.Module] = []
+    channels = 3
+    for _ in range(layers - 1):
+        modules += [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU()]
+        channels = width
+    modules.append(nn.Conv2d(channels, 1, 3, padding=1))
+    return nn.Sequential(*modules)
+
+
+def train_small_cnn(task, rng: np.random.Generator, seed: int, width: int, layers: int, steps: int) -> SmallCNN:
+    """Fit a SmallCNN on fresh training mazes with per-position cross-entropy (Adam); receptive field 2*layers+1."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        net = small_cnn(width, layers)
+    optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
+    loss_fn = nn.BCEWithLogitsLoss()
+    for _ in range(steps):
+        batch = task.sample_train(64, rng)
+        x = torch.as_tensor(_grids(batch), dtype=torch.float32)
+        y = torch.as_tensor(task.solutions(batch), dtype=torch.float32)
+        loss = loss_fn(net(x)[:, 0], y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return SmallCNN(net, 2 * layers + 1)
