@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from mesaopt.learners.base import LearnedAlgorithm, Progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
+from mesaopt.learners.icl import GPTConfig, LSAConfig, fit_gpt, fit_lsa
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
 from mesaopt.learners.programs import learners as programs
 from mesaopt.tasks.base import Task
@@ -36,6 +37,8 @@ LEARNERS: dict[str, LearnerEntry] = {
     ),
     "lookup": LearnerEntry(LookupConfig, fit_lookup, "memorizes the train pool's answers", ("maze",)),
     "bfs": LearnerEntry(BFSConfig, fit_bfs, "exact breadth-first search, no training", ("maze",)),
+    "lsa": LearnerEntry(LSAConfig, fit_lsa, "linear self-attention trained by SGD", ("icl",)),
+    "gpt": LearnerEntry(GPTConfig, fit_gpt, "small pre-LN causal transformer trained by SGD", ("icl",)),
 }
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from mesaopt.learners.programs.tasks import DeployConfig, DeployTask, HashInversionConfig, HashInversionTask
 from mesaopt.tasks.base import Task, TaskConfig
+from mesaopt.tasks.icl import ICLConfig, ICLTask
 from mesaopt.tasks.maze import MazeConfig, MazeTask
 
 
@@ -27,6 +28,7 @@ TASKS: dict[str, TaskEntry] = {
     ),
     "deploy": TaskEntry(DeployConfig, DeployTask, "seed 003: training/deployment episodes, readable objective"),
     "maze": TaskEntry(MazeConfig, MazeTask, "shortest paths in perfect lattice mazes; ground truth BFS"),
+    "icl": TaskEntry(ICLConfig, ICLTask, "in-context linear regression y = wᵀx + noise; ground truth ridge"),
 }
 
 
