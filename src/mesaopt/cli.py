@@ -25,6 +25,8 @@ from mesaopt.store import (
     save_study_document,
 )
 from mesaopt.study import SCALES, Study, StudyError, find_study, list_studies, load_study
+from mesaopt.theory.cli import CONTEXT_SETTINGS as THEORY_CONTEXT
+from mesaopt.theory.cli import theory_command
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -282,6 +284,9 @@ def show(
     for name, value in sorted(record.metrics.items()):
         table.add_row(name, json.dumps(value) if isinstance(value, list) else f"{value:.6g}")
     console.print(table)
+
+
+app.command("theory", context_settings=THEORY_CONTEXT)(theory_command)
 
 
 def main() -> None:

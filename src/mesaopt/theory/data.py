@@ -1,0 +1,86 @@
+"""Gather what the experiments measured for the analytic models: diversity power and program costs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mesaopt.store import CATALOG, connect, rebuild_catalog
+from mesaopt.theory.contract import DIVERSITY_COLUMNS, TheoryContext
+
+DIVERSITY_AXIS = "task.pool_size"
+"""The sweep axis that sets N, the number of training instances."""
+
+POWER_METRICS = {"novel_bits": "power.novel_bits", "pool_bits": "power.pool_bits"}
+"""Context column -> catalog metric written by the optimization-power detector."""
+
+SUPPLYING_STUDIES = (
+    "a study that sweeps `task.pool_size` and runs the `power` detector, such as the maze `diversity` study "
+    "(issue 5) or the program-side diversity study (issue 7)"
+)
+"""What would supply the diversity data, in words for the page and the CLI."""
+
+
+def diversity_power(con) -> pd.DataFrame:
+    """Optimization power against pool size for every done run of any study, one row per run."""
+    wanted = pd.DataFrame({"metric": list(POWER_METRICS.values())})
+    con.register("wanted_metrics", wanted)
+    try:
+        long = con.execute(
+            "SELECT r.study, r.task, r.learner, r.seed, r.run_id, a.num AS N, m.metric, m.value "
+            "FROM runs r "
+            "JOIN axes a ON a.run_id = r.run_id AND a.study = r.study "
+            "JOIN metrics m ON m.run_id = r.run_id AND m.study = r.study "
+            "JOIN wanted_metrics w ON w.metric = m.metric "
+            "WHERE r.status = 'done' AND a.axis = ?",
+            [DIVERSITY_AXIS],
+        ).df()
+    finally:
+        con.unregister("wanted_metrics")
+    if long.empty:
+        return pd.DataFrame(columns=list(DIVERSITY_COLUMNS))
+    long = long.dropna(subset=["N"])
+    long["source"] = long["task"] + "/" + long["learner"]
+    wide = long.pivot_table(
+        index=["study", "source", "run_id", "seed", "N"], columns="metric", values="value", aggfunc="first"
+    ).reset_index()
+    for column, metric in POWER_METRICS.items():
+        wide[column] = wide[metric] if metric in wide.columns else np.nan
+    return wide[list(DIVERSITY_COLUMNS)].sort_values(["study", "source", "N", "seed"]).reset_index(drop=True)
+
+
+def measured_program_costs() -> tuple[dict[str, dict[str, float]] | None, str]:
+    """Component costs measured by the program-search package, or None and the reason they are missing."""
+    try:
+        from mesaopt.learners.programs import measured_costs
+    except ImportError as exc:
+        return None, f"documented default costs: the program-search package offers no measured_costs() ({exc})"
+    try:
+        costs = measured_costs()
+    except Exception as exc:  # a bug there must not take the theory page down; say what happened instead
+        return None, f"documented default costs: measured_costs() failed with {type(exc).__name__}: {exc}"
+    if not costs:
+        return None, "documented default costs: measured_costs() returned nothing"
+    return costs, "costs measured on the program DSL by mesaopt.learners.programs.measured_costs()"
+
+
+def load_context(store: Path | None, rebuild: bool = False) -> TheoryContext:
+    """The measured data for the models, from the run store at `store` (None: no store) and the program DSL."""
+    costs, costs_note = measured_program_costs()
+    if store is None or not store.is_dir():
+        where = "no run store given" if store is None else f"no run store at {store}"
+        return TheoryContext(None, costs, f"{where}; the data would come from {SUPPLYING_STUDIES}", costs_note)
+    if rebuild or not (store / CATALOG).exists():
+        rebuild_catalog(store)
+    with connect(store) as con:
+        frame = diversity_power(con)
+    measured = frame.dropna(subset=["novel_bits", "pool_bits"], how="all")
+    if measured.empty:
+        note = f"no run in {store} has measured power against {DIVERSITY_AXIS} yet"
+        note += f"; it would come from {SUPPLYING_STUDIES}"
+        return TheoryContext(None, costs, note, costs_note)
+    studies = ", ".join(sorted(measured["study"].unique()))
+    note = f"{len(measured)} runs from studies {studies} in {store}"
+    return TheoryContext(measured.reset_index(drop=True), costs, note, costs_note)
