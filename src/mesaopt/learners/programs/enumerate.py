@@ -49,9 +49,8 @@ class EnumConfig:
 class SignatureSet:
     """The (h1, h2) signatures met so far, as a few sorted runs merged now and then (vectorized membership).
 
-    Two programs are merged only when both independent 64-bit signatures of their full (outputs, steps) rows agree;
-    within a batch the rows themselves are compared, so a merge needs two rows equal in steps and outputs or a
-    128-bit collision across batches.
+    Two programs are merged only when both signatures of their full (outputs, steps) rows agree: equal rows, or a
+    collision of two independent random hashes (2**-128 for instance rows, below 2**-48 for search-body rows).
     """
 
     MAX_RUNS = 8
@@ -145,8 +144,11 @@ class Enumerator:
         self.correct: list[tuple[int, int, float]] = []
         self.extra: list[tuple[Node, int, float]] = []
         self.truncated = False
-        width = 2 * self.n + (1 << max(config.widths, default=0)) + 2
-        self._weights = np.random.default_rng(0).random((width, 2)) + 0.5
+        rng = np.random.default_rng(0)
+        self._weights = rng.integers(1, 2**63, size=(2, 2 * self.n), dtype=np.uint64) | np.uint64(1)
+        body_width = (1 << max(config.widths, default=0)) + 1
+        spare = 52 - max(dsl.word_bits, 8) - math.ceil(math.log2(body_width))
+        self._body_weights = rng.integers(1, 2 ** max(spare, 8), size=(body_width, 2)).astype(np.float64)
 
     # ---- bookkeeping -------------------------------------------------------------------------------------------
     def _level(self, context: str, cost: int) -> Level:
@@ -190,15 +192,21 @@ class Enumerator:
                 self.correct.append((int(ids[h]), cost, float(kept_steps[h].mean())))
 
     def _hash(self, vals: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Two independent 64-bit signatures of each (outputs, steps) row: random projections, bit-viewed."""
-        width = vals.shape[1]
-        sums = vals @ self._weights[:width]
+        """Two independent signatures of each (outputs, steps) row, computed exactly (independent of batching).
+
+        Instance rows are narrow: 64-bit multiply-add with wraparound. Search-body rows are wide (one value per
+        candidate): a float projection with integer weights small enough that every sum is an exact integer.
+        """
         if steps.ndim == 1:
-            sums += steps[:, None] * self._weights[-1]
-        else:
-            sums += steps @ self._weights[width : 2 * width]
-        sums = np.ascontiguousarray(sums)
-        return sums[:, 0].view(np.uint64), sums[:, 1].view(np.uint64)
+            sums = vals @ self._body_weights[: vals.shape[1]] + steps[:, None] * self._body_weights[-1]
+            sums = np.ascontiguousarray(sums)
+            return sums[:, 0].view(np.uint64), sums[:, 1].view(np.uint64)
+        width = vals.shape[1]
+        words_v, words_s = vals.view(np.uint64), steps.view(np.uint64)
+        w = self._weights
+        h1 = (words_v * w[0, :width]).sum(axis=1) + (words_s * w[0, width : 2 * width]).sum(axis=1)
+        h2 = (words_v * w[1, :width]).sum(axis=1) + (words_s * w[1, width : 2 * width]).sum(axis=1)
+        return h1, h2
 
     # ---- leaves ------------------------------------------------------------------------------------------------
     def _consts(self, cost: int, head: int) -> list[int]:
@@ -345,7 +353,7 @@ class Enumerator:
                     for lo in range(0, len(iy), step):
                         yes_v, yes_s = vy[lo : lo + step, None], sy[lo : lo + step, None]
                         out = np.where(holds, yes_v, vz[None]).reshape(-1, self.n)
-                        steps = (2 + sc[j] + np.where(holds, yes_s, sz[None])).reshape(-1, self.n)
+                        steps = (1 + sc[j] + np.where(holds, yes_s, sz[None])).reshape(-1, self.n)
                         nz, ys, cj = len(iz), iy[lo : lo + step], int(ic[j])
                         self._emit(
                             "main",

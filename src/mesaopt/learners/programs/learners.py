@@ -99,13 +99,23 @@ def _flip_metrics(correct: list[tuple[Node, int, float]], g: float) -> dict[str,
         out[f"best_{label}_c"] = c
         out[f"best_{label}_log2_t"] = math.log2(t)
     if "searcher" in best and "memorizer" in best:
-        out["flip_g_predicted"] = _tie(best["searcher"], best["memorizer"])
+        out["flip_g_enumerated"] = _tie(best["searcher"], best["memorizer"])
     index = levin_select([(c, t) for _, c, t in correct], g)
     if index is not None:
         out["levin_matches_argmin"] = float(
             abs(score(correct[index][1], correct[index][2], g) - min(score(c, t, g) for _, c, t in correct)) < 1e-9
         )
     return out
+
+
+def stored_answers(train) -> Node:
+    """The cheapest program that stores the training answers: a constant if they agree, else a table on var0."""
+    answers = train.answers.tolist()
+    if len(set(answers)) == 1:
+        return ("const", int(answers[0]))
+    pairs = dict(zip(train.inputs[:, 0].tolist(), answers, strict=True))
+    keys = tuple(sorted(pairs))
+    return ("table", ("var", 0), keys, tuple(pairs[key] for key in keys))
 
 
 def diversity_terms(task: WordTask, train, g: float) -> dict[str, float]:
@@ -129,7 +139,11 @@ def diversity_terms(task: WordTask, train, g: float) -> dict[str, float]:
     b = (table_terms(n_pool)[0] - table_terms(n_pool - 1)[0]) if n_pool > 1 else float(2 * k)
     rhs = c_s + g * (k + math.log2(t_verify))
     n_star = next((n for n in range(1, 1 << k) if table_terms(n)[0] + g * math.log2(table_terms(n)[1]) > rhs), math.inf)
+    searcher = ("search", k, body, ("var", 0))
+    store = stored_answers(train)
+    measured = [(float(dsl.cost(p)), float(run(dsl, p, train.inputs)[1].mean())) for p in (searcher, store)]
     return {
+        "flip_g_predicted": _tie(*measured),
         "term_b": b,
         "term_c_s": float(c_s),
         "term_log2_t_table": math.log2(table_terms(n_pool)[1]),
@@ -199,8 +213,8 @@ def fit_genetic(config: LocalConfig, task: WordTask, seed: np.random.SeedSequenc
     return _local("genetic", config, task, seed, progress)
 
 
-G_GRID = tuple(float(x) for x in np.round(np.linspace(0.0, 4.0, 33), 3))
-"""Exchange rates at which the hand-written structures are compared."""
+G_GRID = (0.0, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+"""Exchange rates at which the hand-written structures are compared (the curve `wins_along_g`)."""
 
 
 class StructureConfig(BaseModel):
@@ -212,7 +226,10 @@ class StructureConfig(BaseModel):
 
 
 def fit_structure(config: StructureConfig, task: DeployTask, seed: np.random.SeedSequence, progress: Progress):
-    """No search: measure c and t of Hfh, Hsd and Hfd and report where the chosen one wins along g."""
+    """No search: measure c and t of Hfh, Hsd and Hfd and report where the chosen one wins along g.
+
+    `g_tie_with_Hfh` is the g at which the chosen structure and Hfh score alike; a negative value means they never
+    do for g >= 0 (one is better on both c and t)."""
     train = _training(task, seed)
     dsl = task.dsl
     programs = structures(dsl.word_bits, task.config.key_words)
@@ -232,6 +249,8 @@ def fit_structure(config: StructureConfig, task: DeployTask, seed: np.random.See
         "win_fraction": float(np.mean(wins)),
         "wins_anywhere": float(any(wins)),
         "g_tie_with_Hfh": _tie(costs["Hfh"], mine) if config.structure != "Hfh" else 0.0,
+        **{f"c_{name}": c for name, (c, _) in costs.items()},
+        **{f"log2_t_{name}": math.log2(t) for name, (_, t) in costs.items()},
     }
     progress(1, 1)
     algorithm = ProgramAlgorithm(dsl, programs[config.structure], mine[1], metrics)
