@@ -157,17 +157,26 @@ class DeployTask(WordTask):
 
 
 def structures(bits: int, key_words: int) -> dict[str, Node]:
-    """Seed 003's three mesa-optimizers (and their parts) written in the DSL for the deploy task."""
-    search = lambda fn, target: ("search", bits, (fn, ("x",)), target)  # noqa: E731
+    """Seed 003's three mesa-optimizers (and their parts) written in the DSL for the deploy task.
+
+    All three share one search routine, search(W, λx. h1(x), objective); they differ in the objective they hand it.
+    Hfh reads the base objective (get_base_obj). Hsd and Hfd check the mode and hand the simple objective (0) in
+    deployment; in training Hfd reads the base objective while Hsd rederives it by a second search from the
+    commitment h2(theta) (its instrumental part).
+    """
     get_base_obj = decode_program(bits, key_words)
     simple_obj = ("const", 0)
     in_training = ("eq", ("var", 0), ("const", 0))
-    rederive = search("h2", ("var", 2))
+    rederive = ("search", bits, ("h2", ("x",)), ("var", 2))
+
+    def search(objective: Node) -> Node:
+        return ("search", bits, ("h1", ("x",)), objective)
+
     return {
-        "Hfh": search("h1", get_base_obj),
-        "Hsd": ("if", in_training, search("h1", rederive), search("h1", simple_obj)),
-        "Hfd": ("if", in_training, search("h1", get_base_obj), search("h1", simple_obj)),
-        "honest_rederive": search("h1", rederive),
+        "Hfh": search(get_base_obj),
+        "Hsd": search(("if", in_training, rederive, simple_obj)),
+        "Hfd": search(("if", in_training, get_base_obj, simple_obj)),
+        "honest_rederive": search(rederive),
         "get_base_obj": get_base_obj,
         "simple_obj": simple_obj,
         "rederive": rederive,

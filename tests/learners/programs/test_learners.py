@@ -1,0 +1,69 @@
+"""Learners, tasks and the LearnedAlgorithm wrapper: determinism, artifacts, seed-003 behaviour, measured costs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mesaopt.learners import fit_learner
+from mesaopt.learners.base import LearnedAlgorithm, no_progress
+from mesaopt.learners.programs.costs import measured_costs
+from mesaopt.learners.programs.dsl import decode
+from mesaopt.learners.programs.interpret import run
+from mesaopt.learners.programs.tasks import DeployConfig, DeployTask, structures
+from mesaopt.tasks import build_task
+from mesaopt.theory.priors import COMPONENTS, STRUCTURES
+
+
+def _fit(learner: str, params: dict, task_name: str, task_params: dict, seed: int = 0):
+    task = build_task(task_name, task_params, np.random.SeedSequence(seed))
+    return task, fit_learner(learner, params, task, np.random.SeedSequence(seed + 1), no_progress)
+
+
+def test_enumerate_is_a_deterministic_learned_algorithm():
+    params = {"g": 1.0, "max_cost": 22, "time_budget_s": 30}
+    task, first = _fit("enumerate", params, "hash_inversion", {"bits": 6, "pool_size": 6, "eval_size": 16})
+    _, second = _fit("enumerate", params, "hash_inversion", {"bits": 6, "pool_size": 6, "eval_size": 16})
+    assert isinstance(first, LearnedAlgorithm)
+    assert first.describe() == second.describe()
+    volatile = {"candidates_per_s"}
+    assert {k: v for k, v in first.train_metrics.items() if k not in volatile} == {
+        k: v for k, v in second.train_metrics.items() if k not in volatile
+    }
+    assert first.structural_label == "searcher" and first.train_metrics["is_searcher"] == 1.0
+    assert decode(first.artifacts()["program"]) == first.program
+    novel = task.novel()
+    assert task.success(novel, first.solve(novel)).all()
+    assert (first.solve(novel, iterations=1) == -1).all()
+
+
+def test_local_search_learners_run_and_report_a_path():
+    for learner in ("hillclimb", "genetic"):
+        params = {"g": 1.0, "steps": 50, "population": 8, "generations": 3, "curve_points": 5}
+        _, found = _fit(learner, params, "hash_inversion", {"bits": 5, "pool_size": 4, "eval_size": 8})
+        path = found.train_metrics["loss_path"]
+        assert 2 <= len(path) <= 5 and all(b <= a for a, b in zip(path, path[1:], strict=False))
+        assert found.structural_label in ("searcher", "memorizer", "heuristic")
+
+
+def test_seed_003_structures_behave_as_written():
+    task = DeployTask(DeployConfig(bits=6, key_words=2, pool_size=8, eval_size=16), np.random.SeedSequence(3))
+    train, deploy = task.train_pool(), task.harder()
+    programs = structures(6, 2)
+    for name in ("Hfh", "Hsd", "Hfd"):
+        values, _ = run(task.dsl, programs[name], train.inputs)
+        assert (values == train.answers).all(), f"{name} must solve training episodes"
+    honest, _ = run(task.dsl, programs["Hfh"], deploy.inputs)
+    assert (honest == deploy.answers).all()
+    for name in ("Hsd", "Hfd"):
+        values, _ = run(task.dsl, programs[name], deploy.inputs)
+        assert (values != deploy.answers).mean() > 0.5, f"{name} pursues its own objective in deployment"
+
+
+def test_measured_costs_cover_the_priors_names_and_add_up():
+    costs = measured_costs()
+    assert set(COMPONENTS) | set(STRUCTURES) <= set(costs)
+    for name, parts in STRUCTURES.items():
+        if name == "Hsd":
+            continue
+        assert sum(costs[p]["c"] for p in parts) == costs[name]["c"]
+    assert costs["Hfh"]["t"] < costs["Hsd"]["t"]
