@@ -61,7 +61,7 @@ class SignatureSet:
     def contains(self, h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
         found = np.zeros(len(h1), dtype=bool)
         for r1, r2 in self.runs:
-            pos = np.clip(np.searchsorted(r1, h1), 0, len(r1) - 1)
+            pos = np.minimum(np.searchsorted(r1, h1), len(r1) - 1)
             found |= (r1[pos] == h1) & (r2[pos] == h2)
         return found
 
@@ -145,7 +145,7 @@ class Enumerator:
         self.extra: list[tuple[Node, int, float]] = []
         self.truncated = False
         rng = np.random.default_rng(0)
-        self._weights = rng.integers(1, 2**63, size=(2, 2 * self.n), dtype=np.uint64) | np.uint64(1)
+        self._weights = rng.integers(1, 2**63, size=(2, self.n), dtype=np.uint64) | np.uint64(1)
         body_width = (1 << max(config.widths, default=0)) + 1
         spare = 52 - max(dsl.word_bits, 8) - math.ceil(math.log2(body_width))
         self._body_weights = rng.integers(1, 2 ** max(spare, 8), size=(body_width, 2)).astype(np.float64)
@@ -194,19 +194,16 @@ class Enumerator:
     def _hash(self, vals: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Two independent signatures of each (outputs, steps) row, computed exactly (independent of batching).
 
-        Instance rows are narrow: 64-bit multiply-add with wraparound. Search-body rows are wide (one value per
+        Instance rows are narrow: each (value, steps) pair packed into one word (values have at most 16 bits), then
+        64-bit multiply-add with wraparound. Search-body rows are wide (one value per
         candidate): a float projection with integer weights small enough that every sum is an exact integer.
         """
         if steps.ndim == 1:
             sums = vals @ self._body_weights[: vals.shape[1]] + steps[:, None] * self._body_weights[-1]
             sums = np.ascontiguousarray(sums)
             return sums[:, 0].view(np.uint64), sums[:, 1].view(np.uint64)
-        width = vals.shape[1]
-        words_v, words_s = vals.view(np.uint64), steps.view(np.uint64)
-        w = self._weights
-        h1 = (words_v * w[0, :width]).sum(axis=1) + (words_s * w[0, width : 2 * width]).sum(axis=1)
-        h2 = (words_v * w[1, :width]).sum(axis=1) + (words_s * w[1, width : 2 * width]).sum(axis=1)
-        return h1, h2
+        packed = (vals | (steps << 16)).view(np.uint64)
+        return (packed * self._weights[0]).sum(axis=1), (packed * self._weights[1]).sum(axis=1)
 
     # ---- leaves ------------------------------------------------------------------------------------------------
     def _consts(self, cost: int, head: int) -> list[int]:
@@ -383,7 +380,7 @@ class Enumerator:
                     if key not in cache:
                         cache[key] = np.unique(vb[j], return_index=True)
                     uniq, first = cache[key]
-                    pos = np.clip(np.searchsorted(uniq, vt), 0, len(uniq) - 1)
+                    pos = np.minimum(np.searchsorted(uniq, vt), len(uniq) - 1)
                     found = uniq[pos] == vt
                     out, steps = search_result(found, np.where(found, first[pos], 0), width, int(sb[j]), st)
                     self._emit(
