@@ -130,5 +130,5 @@ def test_bad_study_in_a_subprocess_prints_one_message_and_no_traceback(tmp_path)
         [sys.executable, "-m", "mesaopt", "run", str(path)], cwd=tmp_path, capture_output=True, text=True
     )
     assert proc.returncode == 2
-    assert "task.name" in proc.stderr and "'mze'" in proc.stderr and "allowed: maze" in proc.stderr
+    assert "task.name" in proc.stderr and "'mze'" in proc.stderr and "allowed:" in proc.stderr and "maze" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
