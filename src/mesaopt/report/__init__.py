@@ -247,6 +247,7 @@ def build_report(root: Path, out: Path) -> Path:
     common = {
         "version": __version__,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "store_root": str(root),
         "nav_links": [{"href": s.href, "title": s.title} for s in EXTRA_SECTIONS],
     }
     with connect(root) as con:
@@ -269,3 +270,7 @@ def build_report(root: Path, out: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+# Pages that register themselves in EXTRA_SECTIONS on import.
+from mesaopt.report import theory as _theory_page  # noqa: E402, F401
