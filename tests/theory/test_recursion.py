@@ -103,3 +103,11 @@ def test_params_reject_fractional_budget():
     with pytest.raises(pydantic.ValidationError, match="whole number"):
         RecursionParams(resources=2.5)
     assert math.isinf(RecursionParams(resources="inf").resources)
+
+
+def test_large_batches_are_solved_in_chunks(monkeypatch):
+    rates, qw = np.linspace(0.1, 1.0, 7), np.full(7, 0.2)
+    whole = markov_chain(rates, qw, 5, 3, 12)
+    monkeypatch.setattr("mesaopt.theory.recursion.MATRIX_ENTRIES", 2 * 36)
+    chunked = markov_chain(rates, qw, 5, 3, 12)
+    assert np.allclose(whole.top, chunked.top) and np.allclose(whole.depth, chunked.depth)

@@ -38,7 +38,13 @@ Z95 = 1.959963984540054
 """Normal quantile of a two-sided 95% interval."""
 
 MAX_STATES = 20_000
-"""Largest (depth cap + 1) * (resources + 1) the exact chain accepts; beyond it only Monte Carlo runs."""
+"""Largest (depth cap + 1) * (resources + 1) the exact chain accepts."""
+
+MAX_BUDGET = 512
+"""Largest finite budget the exact chain accepts: its transition matrices grow as the budget squared."""
+
+MATRIX_ENTRIES = 4_000_000
+"""Transition-matrix entries held at once; a larger batch is solved in chunks of this size."""
 
 LONG_HORIZON = 100_000
 """Most periods `coherence_check` runs the chain for while waiting for it to settle."""
@@ -139,8 +145,19 @@ def markov_chain(
     scalar = np.ndim(spawn_rate) == 0 and np.ndim(p_takeover) == 0
     rate, qw = (np.ravel(v).astype(float) for v in np.broadcast_arrays(spawn_rate, p_takeover))
     budget = 0 if math.isinf(resources) else int(resources)
-    if (depth_cap + 1) * (budget + 1) > MAX_STATES:
-        raise ValueError(f"the chain would have more than {MAX_STATES} states; lower resources or depth")
+    if (depth_cap + 1) * (budget + 1) > MAX_STATES or budget > MAX_BUDGET:
+        raise ValueError(
+            f"the exact chain takes at most {MAX_STATES} states and a budget of {MAX_BUDGET} spawns (or inf); "
+            f"resources {resources:g} with depth {depth_cap} is too large"
+        )
+    chunk = max(1, MATRIX_ENTRIES // (budget + 1) ** 2)
+    if rate.size > chunk:
+        parts = [
+            markov_chain(rate[i : i + chunk], qw[i : i + chunk], resources, depth_cap, periods)
+            for i in range(0, rate.size, chunk)
+        ]
+        arrays = [np.concatenate([getattr(part, name) for part in parts]) for name in Trajectory.__dataclass_fields__]
+        return Trajectory(*arrays)
     batch, levels = rate.size, depth_cap + 1
     if math.isinf(resources):
         # One state per depth; a takeover happens with the thinned-Poisson hazard.
