@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
 
+from mesaopt.theory.contract import TheoryContext
+from mesaopt.theory.data import measured_program_costs
 from mesaopt.theory.priors import (
     DEFAULT_COSTS,
     STRUCTURES,
@@ -16,6 +19,7 @@ from mesaopt.theory.priors import (
     phase_grid,
     regions,
     resolve_costs,
+    run,
     scores,
     structure_costs,
     tie_rate,
@@ -109,3 +113,23 @@ def test_bad_measured_keys_are_rejected():
 def test_only_knobs_set_explicitly_override():
     assert PriorsParams().overrides() == {}
     assert PriorsParams(c_search=5, t_get_base_obj=3).overrides() == {"search": {"c": 5}, "get_base_obj": {"t": 3}}
+
+
+def test_run_takes_measured_costs_and_says_so(tmp_path):
+    measured = {name: {"c": cost.c, "t": cost.t} for name, cost in HAND.items()}
+    measured["Hsd"] = {"c": 12.0, "t": 64.0}
+    context = TheoryContext(program_costs=measured, program_costs_note="measured by a test")
+    output = run(PriorsParams(), tmp_path, context)
+    # Measured costs switch the brute-force rederiving term off, so the hand numbers come back.
+    assert output.table["rederive_by_search"] == "no"
+    assert (output.table["c_Hfh"], output.table["t_Hfh"]) == (14.0, 8.0)
+    assert (output.table["c_Hsd"], output.table["t_Hsd"]) == (12.0, 64.0)
+    assert output.table["g_star_Hfh_vs_Hsd"] == pytest.approx(2 / 3)
+    assert "measured by a test" in output.text and output.figures[0].is_file()
+
+
+def test_missing_measurements_fall_back_to_defaults(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mesaopt.learners.programs.costs", None)
+    monkeypatch.setitem(sys.modules, "mesaopt.learners.programs", None)
+    costs, note = measured_program_costs()
+    assert costs is None and note.startswith("documented default costs")

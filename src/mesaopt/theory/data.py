@@ -54,16 +54,19 @@ def diversity_power(con) -> pd.DataFrame:
 def measured_program_costs() -> tuple[dict[str, dict[str, float]] | None, str]:
     """Component costs measured by the program-search package, or None and the reason they are missing."""
     try:
-        from mesaopt.learners.programs import measured_costs
-    except ImportError as exc:
-        return None, f"documented default costs: the program-search package offers no measured_costs() ({exc})"
+        from mesaopt.learners.programs.costs import measured_costs
+    except ImportError:
+        try:
+            from mesaopt.learners.programs import measured_costs
+        except ImportError as exc:
+            return None, f"documented default costs: the program-search package offers no measured_costs() ({exc})"
     try:
         costs = measured_costs()
     except Exception as exc:  # a bug there must not take the theory page down; say what happened instead
         return None, f"documented default costs: measured_costs() failed with {type(exc).__name__}: {exc}"
     if not costs:
         return None, "documented default costs: measured_costs() returned nothing"
-    return costs, "costs measured on the program DSL by mesaopt.learners.programs.measured_costs()"
+    return costs, f"costs measured on the program DSL by {measured_costs.__module__}.measured_costs()"
 
 
 def load_context(store: Path | None, rebuild: bool = False) -> TheoryContext:

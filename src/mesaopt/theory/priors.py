@@ -16,6 +16,9 @@ Assumptions:
   counts only what it executes in training: the hard-coded objective of Hsd and Hfd costs bits but no steps there.
 - With `rederive_by_search`, Hsd finds the base objective by brute force over its description, adding
   2**c(get_base_obj) steps: rediscovering a fact costs time exponential in the bits it would take to store it.
+  Measured costs already hold what the DSL's Hsd pays to rederive, so with them the term is off unless the knob
+  is set explicitly.
+- A structure runs for at least one step, so totals pushed below that (by an offset) count as one step.
 - The prior scores a program by c + G(t), the lower the better, with G(t) = g*log2(t) ("linear" exchange) or
   g*log2(t)**p ("power"); both are linear in g, so the g where two structures tie has a closed form.
 - Ties go to the structure listed first in STRUCTURES.
@@ -111,7 +114,7 @@ def structure_costs(
         if rederive_by_search and name == REDERIVING:
             t += 2.0 ** components["get_base_obj"].c
         offset = offsets.get(name, Cost(0.0, 0.0))
-        totals[name] = Cost(c + offset.c, t + offset.t)
+        totals[name] = Cost(c + offset.c, max(t + offset.t, 1.0))
     return totals
 
 
@@ -257,6 +260,8 @@ class PriorsParams(BaseModel):
 def run(params: PriorsParams, out_dir: Path, context: TheoryContext) -> TheoryOutput:
     """Score the three structures, find where each is favoured, and draw the phase diagram."""
     measured = context.program_costs or {}
+    if measured and "rederive_by_search" not in params.model_fields_set:
+        params = params.model_copy(update={"rederive_by_search": False})
     components, offsets = resolve_costs(measured, params.overrides(), params.rederive_by_search)
     costs = structure_costs(components, params.rederive_by_search, offsets)
     how = (params.exchange, params.exponent)
@@ -278,7 +283,12 @@ def run(params: PriorsParams, out_dir: Path, context: TheoryContext) -> TheoryOu
         source += "; set on the command line: " + ", ".join(
             f"{field}({name})" for name, fields in params.overrides().items() for field in fields
         )
-    table: dict[str, float | str] = {"costs_from": source, "exchange": params.exchange, "g": params.g}
+    table: dict[str, float | str] = {
+        "costs_from": source,
+        "exchange": params.exchange,
+        "g": params.g,
+        "rederive_by_search": "yes" if params.rederive_by_search else "no",
+    }
     for name, cost in costs.items():
         table |= {f"c_{name}": cost.c, f"t_{name}": cost.t, f"score_{name}": float(by_name[name])}
     table |= {
@@ -289,7 +299,8 @@ def run(params: PriorsParams, out_dir: Path, context: TheoryContext) -> TheoryOu
     }
     text = (
         f"Using {source} and G(t) = {_exchange_formula(params)}, {winner} is favoured at g = {params.g:g}. "
-        f"Along g in [0, {params.g_max:g}]: {_describe(found)}. Hfh and Hsd tie at g = {g_star:.3g}."
+        f"Along g in [0, {params.g_max:g}]: {_describe(found)}. "
+        + (f"Hfh and Hsd tie at g = {g_star:.3g}." if math.isfinite(g_star) else "Hfh and Hsd never tie at g >= 0.")
     )
     figure = _plot(params, costs, phase, grid_g, values, components, out_dir)
     return TheoryOutput(figures=[figure], table=table, text=text)
