@@ -1,1 +1,10 @@
-"""Program search with speed and simplicity priors: DSL, step-counting interpreter, Levin enumeration, local search."""
+"""Program search with speed and simplicity priors: the base optimizer whose learned algorithms can be read.
+
+- `dsl`: the typed program language, its PCFG description length c (bits), labels and integer-array encoding;
+- `interpret`: the step-counting interpreter (run time t);
+- `enumerate`: Levin-style bottom-up enumeration under c + g*log2(t) with (outputs, steps) equivalence pruning;
+- `local`: mutation hill-climbing and a genetic algorithm over the same programs;
+- `algorithm`: a found program as a LearnedAlgorithm with its structural label;
+- `tasks`: the hash_inversion and deploy (seed 003) task families; `learners`: the registered learners;
+- `costs`: `measured_costs()`, seed 003's components and structures measured on the interpreter.
+"""
