@@ -8,12 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel
 
+from mesaopt.learners import neural
 from mesaopt.learners.base import LearnedAlgorithm, Progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
 from mesaopt.learners.icl import GPTConfig, LSAConfig, fit_gpt, fit_lsa
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
 from mesaopt.learners.programs import learners as programs
 from mesaopt.tasks.base import Task
+
+FitMany = Callable[[BaseModel, list[Task], list[np.random.SeedSequence], Progress], list[LearnedAlgorithm]]
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,13 @@ class LearnerEntry:
     fit: Callable[[BaseModel, Task, np.random.SeedSequence, Progress], LearnedAlgorithm]
     summary: str
     tasks: tuple[str, ...]
+    fit_many: FitMany | None = None
+    """Optional: fit the seeds of a run group together (one task and seed per member), same results as `fit`."""
+
+
+def _neural(kind: str, config: type[BaseModel], summary: str) -> LearnerEntry:
+    fit, fit_many = neural.fitter(kind)
+    return LearnerEntry(config, fit, summary, ("maze",), fit_many)
 
 
 LEARNERS: dict[str, LearnerEntry] = {
@@ -39,6 +49,13 @@ LEARNERS: dict[str, LearnerEntry] = {
     "bfs": LearnerEntry(BFSConfig, fit_bfs, "exact breadth-first search, no training", ("maze",)),
     "lsa": LearnerEntry(LSAConfig, fit_lsa, "linear self-attention trained by SGD", ("icl",)),
     "gpt": LearnerEntry(GPTConfig, fit_gpt, "small pre-LN causal transformer trained by SGD", ("icl",)),
+    "tabular": _neural("tabular", neural.TabularConfig, "a free output per stored instance: memorizes by construction"),
+    "mlp": _neural("mlp", neural.MLPConfig, "MLP over the flattened grid, trained by SGD"),
+    "cnn": _neural("cnn", neural.CNNConfig, "feed-forward conv net of fixed depth, trained by SGD"),
+    "recurrent": _neural("recurrent", neural.RecurrentConfig, "recurrent conv net; iterations free at test"),
+    "transformer": _neural("transformer", neural.TransformerConfig, "small transformer, one token per cell"),
+    "planner": _neural("planner", neural.PlannerConfig, "differentiable value iteration; learns only the cost map"),
+    "hypernet": _neural("hypernet", neural.HypernetConfig, "recurrent or cnn weights from a short learned code"),
 }
 
 

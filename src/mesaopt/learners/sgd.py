@@ -241,6 +241,9 @@ def _fit_group(
             extras = {k: v.reshape(1) for k, v in extra.items()}
         optimizer.zero_grad(set_to_none=False)
         totals.sum().backward()
+        for p in leaves:
+            if p.grad is None:  # unused in this step's graph (e.g. a layer run only without grad)
+                p.grad = torch.zeros_like(p)
         grads = [p.grad for p in leaves]
         with torch.no_grad():
             norms = _clip_(grads, config.grad_clip, stacked=use_vmap)

@@ -1,0 +1,404 @@
+"""Neural learners on mazes: configs, fit functions (one seed or a group of seeds) and the LearnedAlgorithm wrapper.
+
+Every network maps a batch of grids (B,3,H,W) to per-cell path logits (B,H,W) and is trained with per-cell binary
+cross-entropy against the shortest-path mask through the one training loop (`sgd.py`). The answer is the logit
+map thresholded at 0.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from pydantic import Field
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from mesaopt.learners.base import Progress, no_progress
+from mesaopt.learners.models.cnn import ConvNet
+from mesaopt.learners.models.hypernet import HyperNet
+from mesaopt.learners.models.mlp import MLP
+from mesaopt.learners.models.planner import ValueIterationPlanner
+from mesaopt.learners.models.recurrent import RecurrentNet
+from mesaopt.learners.models.tabular import Table
+from mesaopt.learners.models.transformer import GridTransformer
+from mesaopt.learners.sgd import SGDConfig, TrainResult, seeded_module, train_many
+from mesaopt.tasks.base import Task
+
+BITS_PER_PARAMETER = 32
+"""size_bits counts every trained parameter as one float32."""
+
+PROGRESSIVE_STREAM = 0x5EED
+"""Seeds the per-step draw of progressive-loss iteration counts; the same for every seed of a run group."""
+
+SOLVE_CHUNK = 256
+"""Instances per forward pass when solving, to bound memory on large evaluation sets."""
+
+HOOK_PREFIX = {
+    "tabular": "table",
+    "mlp": "layer",
+    "cnn": "layer",
+    "recurrent": "recur",
+    "transformer": "block",
+    "planner": "vi",
+}
+
+
+class NeuralConfig(SGDConfig):
+    """Training-loop knobs shared by all neural learners (see SGDConfig); each learner adds its architecture."""
+
+    steps: int = Field(default=300, ge=1, description="optimizer steps (training iterations)")
+    lr: float = Field(default=2e-3, gt=0, description="peak learning rate of AdamW")
+
+
+class TabularConfig(NeuralConfig):
+    """A free output per stored instance."""
+
+    lr: float = Field(default=0.5, gt=0, description="peak learning rate (free logits move fast)")
+    max_entries: int = Field(default=4096, ge=1, description="instances stored when the pool is infinite")
+
+
+class MLPConfig(NeuralConfig):
+    width: int = Field(default=256, ge=1, description="hidden units per layer")
+    depth: int = Field(default=2, ge=1, description="hidden layers")
+
+
+class CNNConfig(NeuralConfig):
+    width: int = Field(default=32, ge=1, description="channels per layer")
+    depth: int = Field(default=6, ge=1, description="3x3 conv layers (receptive field 2*depth+1)")
+
+
+class RecurrentConfig(NeuralConfig):
+    width: int = Field(default=32, ge=1, description="channels of the recurrent state")
+    depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
+    iterations: int = Field(default=20, ge=1, description="iterations T at training (and the default at test)")
+    tied: bool = Field(default=True, description="one block shared by all iterations; False: one per iteration")
+    progressive: bool = Field(default=True, description="progressive loss: n steps without grad, then k with grad")
+    ponder_cost: float | None = Field(
+        default=None, ge=0, description="learned halting with this cost per expected step; None: no halting"
+    )
+    stateful: bool = Field(default=False, description="carry the state from one episode (batch) to the next")
+
+
+class TransformerConfig(NeuralConfig):
+    lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
+    width: int = Field(default=64, ge=1, description="residual stream width")
+    depth: int = Field(default=2, ge=1, description="transformer blocks")
+    heads: int = Field(default=4, ge=1, description="attention heads")
+
+
+class PlannerConfig(NeuralConfig):
+    lr: float = Field(default=1e-2, gt=0, description="peak learning rate of AdamW")
+    width: int = Field(default=16, ge=1, description="channels of the cost-map conv net")
+    depth: int = Field(default=2, ge=0, description="3x3 conv layers of the cost-map net")
+    iterations: int | None = Field(default=None, ge=1, description="value-iteration steps; None: H*W/2 of training")
+
+
+class HypernetConfig(NeuralConfig):
+    lr: float = Field(default=5e-2, gt=0, description="peak learning rate of AdamW")
+    target: Literal["recurrent", "cnn"] = Field(default="recurrent", description="the net whose weights are coded")
+    code_size: int = Field(default=64, ge=1, description="numbers in the learned code (the funnel's width)")
+    width: int = Field(default=32, ge=1, description="channels of the target net")
+    depth: int = Field(default=2, ge=1, description="convs per iteration (recurrent) or layers (cnn)")
+    iterations: int = Field(default=20, ge=1, description="iterations of a recurrent target")
+
+
+def as_input(grids: np.ndarray) -> torch.Tensor:
+    """uint8 grids (B,3,H,W) -> float tensor."""
+    return torch.from_numpy(np.ascontiguousarray(grids)).float()
+
+
+def _grid_shape(task: Task, seed: np.random.SeedSequence) -> tuple[int, int]:
+    pool = task.train_pool()
+    sample = pool if pool is not None else task.sample_train(1, np.random.default_rng(seed))
+    return tuple(np.asarray(sample.inputs).shape[-2:])
+
+
+def build_model(kind: str, config: NeuralConfig, shape: tuple[int, int], entries: int = 0) -> Callable[[], nn.Module]:
+    """A constructor for the learner's module (called under a seeded torch generator)."""
+    height, width = shape
+    if kind == "tabular":
+        return lambda: Table(entries, height, width)
+    if kind == "mlp":
+        return lambda: MLP(height, width, config.width, config.depth)
+    if kind == "cnn":
+        return lambda: ConvNet(config.width, config.depth)
+    if kind == "recurrent":
+
+        def recurrent() -> nn.Module:
+            net = RecurrentNet(
+                config.width, config.depth, config.iterations, config.tied, config.ponder_cost is not None
+            )
+            net.supports_vmap = not config.stateful
+            return net
+
+        return recurrent
+    if kind == "transformer":
+        return lambda: GridTransformer(config.width, config.depth, config.heads)
+    if kind == "planner":
+        return lambda: ValueIterationPlanner(config.width, config.depth, config.iterations or height * width // 2)
+    if kind == "hypernet":
+        if config.target == "recurrent":
+            return lambda: HyperNet(RecurrentNet(config.width, config.depth, config.iterations), config.code_size)
+        return lambda: HyperNet(ConvNet(config.width, config.depth), config.code_size)
+    raise ValueError(f"unknown neural learner {kind!r}")
+
+
+def _bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(logits, target)
+
+
+def _exact(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return ((logits > 0) == (target > 0.5)).flatten(1).all(dim=1).float().mean()
+
+
+def _ponder_loss(model, x: torch.Tensor, y: torch.Tensor, cost: float):
+    """Expected loss under the learned halting distribution plus `cost` times the expected number of steps."""
+    logits, halts = model(x, output="ponder")
+    steps = logits.shape[0]
+    lam = torch.sigmoid(halts)
+    keep = torch.cumprod(torch.cat([torch.ones_like(lam[:1]), 1 - lam[:-1]]), dim=0)
+    stop = keep * lam
+    stop = torch.cat([stop[:-1], keep[-1:]])  # the last step takes whatever probability is left
+    per_step = F.binary_cross_entropy_with_logits(logits, y.expand_as(logits), reduction="none").mean(dim=(2, 3))
+    expected_steps = (stop * torch.arange(1, steps + 1, dtype=stop.dtype)[:, None]).sum(dim=0).mean()
+    loss = (stop * per_step).sum(dim=0).mean() + cost * expected_steps / steps
+    return loss, {"expected_steps": expected_steps, "exact": _exact(logits[-1], y)}
+
+
+def make_loss(kind: str, config: NeuralConfig):
+    """The loss function for sgd: per-cell BCE, with the recurrent options (progressive, ponder, stateful)."""
+    recurrent = kind == "recurrent" or (kind == "hypernet" and config.target == "recurrent")
+    progressive = recurrent and getattr(config, "progressive", True)
+    ponder = kind == "recurrent" and config.ponder_cost is not None
+    stateful = kind == "recurrent" and config.stateful
+    carry: dict[str, torch.Tensor] = {}
+
+    def loss_fn(model, batch, step):
+        x, y = batch
+        if ponder:
+            return _ponder_loss(model, x, y, config.ponder_cost)
+        if stateful:
+            previous = carry.get("h")
+            state = previous if previous is not None and previous.shape[0] == x.shape[0] else None
+            h = model(x, state=state, output="state")
+            carry["h"] = RecurrentNet.carry(h)
+            logits = model(x, iterations=0, state=h)
+        elif progressive:
+            total = config.iterations
+            rng = np.random.default_rng([PROGRESSIVE_STREAM, step])
+            n = int(rng.integers(0, total))
+            k = int(rng.integers(1, total - n + 1))
+            with torch.no_grad():
+                h = model(x, iterations=n, output="state")
+            logits = model(x, iterations=k, state=h.detach(), start=n)
+        else:
+            logits = model(x)
+        return _bce(logits, y), {"exact": _exact(logits, y)}
+
+    return loss_fn
+
+
+class NeuralSolver:
+    """A trained network as a LearnedAlgorithm: the path is the cells whose logit is positive."""
+
+    def __init__(
+        self,
+        kind: str,
+        module: nn.Module,
+        initial: nn.Module,
+        train_shape: tuple[int, int],
+        train_metrics: dict[str, Any] | None = None,
+        keys: np.ndarray | None = None,
+        stateful_chunk: int | None = None,
+    ) -> None:
+        self.kind = kind
+        self.module = module.eval()
+        self._initial = initial
+        self.train_shape = train_shape
+        self.train_metrics = train_metrics or {}
+        self.keys = keys
+        self.stateful_chunk = stateful_chunk
+        self.default_iterations: int | None = getattr(module, "default_iterations", None)
+
+    def untrained(self) -> NeuralSolver:
+        """The same architecture at its initialization (for probe controls)."""
+        return NeuralSolver(
+            self.kind, copy.deepcopy(self._initial), self._initial, self.train_shape, {}, self.keys, self.stateful_chunk
+        )
+
+    def _inputs(self, grids: np.ndarray) -> torch.Tensor:
+        if self.kind != "tabular":
+            return as_input(grids)
+        flat = grids.reshape(len(grids), -1).astype(np.float32)
+        keys = self.keys.reshape(len(self.keys), -1).astype(np.float32)
+        distance = flat.sum(1)[:, None] + keys.sum(1)[None, :] - 2 * flat @ keys.T
+        return torch.from_numpy(distance.argmin(axis=1))
+
+    def _fits(self, grids: np.ndarray) -> bool:
+        return self.kind not in ("mlp", "tabular") or tuple(grids.shape[-2:]) == self.train_shape
+
+    def _kwargs(self, iterations: int | None) -> dict[str, Any]:
+        return {} if iterations is None or self.default_iterations is None else {"iterations": iterations}
+
+    @torch.no_grad()
+    def _logits(self, grids: np.ndarray, iterations: int | None) -> torch.Tensor:
+        if getattr(self.module, "ponder", False):
+            return self._ponder_logits(grids, iterations)
+        chunk = self.stateful_chunk or SOLVE_CHUNK
+        out, state = [], None
+        for lo in range(0, len(grids), chunk):
+            x = self._inputs(grids[lo : lo + chunk])
+            if self.stateful_chunk:
+                h = self.module(
+                    x, state=None if state is None else state[: len(x)], output="state", **self._kwargs(iterations)
+                )
+                state = RecurrentNet.carry(h)
+                out.append(self.module.readout(h))
+            else:
+                out.append(self.module(x, **self._kwargs(iterations)))
+        return torch.cat(out)
+
+    def _ponder_logits(self, grids: np.ndarray, iterations: int | None) -> torch.Tensor:
+        """Each instance answers at the first step where its probability of having halted reaches one half."""
+        out = []
+        for lo in range(0, len(grids), SOLVE_CHUNK):
+            logits, halts = self.module(
+                self._inputs(grids[lo : lo + SOLVE_CHUNK]), output="ponder", **self._kwargs(iterations)
+            )
+            lam = torch.sigmoid(halts)
+            halted = 1 - torch.cumprod(1 - lam, dim=0) >= 0.5
+            halted[-1] = True
+            step = halted.float().argmax(dim=0)
+            out.append(logits[step, torch.arange(logits.shape[1])])
+        return torch.cat(out)
+
+    def logits(self, batch, iterations: int | None = None) -> torch.Tensor:
+        """Per-cell path logits (B,H,W) for a batch of the training grid size."""
+        return self._logits(np.asarray(batch.inputs), iterations)
+
+    def solve(self, batch, iterations: int | None = None) -> np.ndarray:
+        grids = np.asarray(batch.inputs)
+        if not self._fits(grids):
+            return np.zeros((len(grids), *grids.shape[-2:]), dtype=bool)
+        return (self._logits(grids, iterations) > 0).numpy()
+
+    @torch.no_grad()
+    def hidden_states(self, batch, iterations: int | None = None) -> dict[str, np.ndarray]:
+        grids = np.asarray(batch.inputs)
+        if not self._fits(grids):
+            return {}
+        states = self.module(self._inputs(grids), output="states", **self._kwargs(iterations))
+        prefix = HOOK_PREFIX.get(self.kind) or ("recur" if self.default_iterations is not None else "layer")
+        return {f"{prefix}.{i}": s.numpy() for i, s in enumerate(states)}
+
+    def trained_parameters(self) -> int:
+        return sum(p.numel() for p in self.module.parameters())
+
+    def size_bits(self) -> float:
+        """Trained parameters x 32 bits (float32); a hypernet counts only its code."""
+        return float(self.trained_parameters() * BITS_PER_PARAMETER)
+
+    def compute_per_call(self) -> float:
+        """Multiply-accumulates per instance of the training grid size at the default iterations."""
+        x = self._inputs(np.zeros((1, 3, *self.train_shape), dtype=np.uint8))
+        counter = FlopCounterMode(display=False)
+        with counter, torch.no_grad():
+            self.module(x)
+        macs = counter.get_total_flops() / 2
+        if isinstance(self.module, ValueIterationPlanner):
+            macs += 2 * 6 * self.module.iterations * self.train_shape[0] * self.train_shape[1]
+        return float(max(macs, self.train_shape[0] * self.train_shape[1]))
+
+    def describe(self) -> str:
+        return f"{self.module.describe()}; {self.trained_parameters()} trained parameters"
+
+    def artifacts(self) -> dict[str, np.ndarray]:
+        """The trained state as numpy arrays; a hypernet's fixed projection is left out (it follows from the seed)."""
+        return {
+            k: v.detach().cpu().numpy()
+            for k, v in self.module.state_dict().items()
+            if not k.startswith(("theta0_", "proj_"))
+        }
+
+
+def _summary(result: TrainResult) -> dict[str, Any]:
+    history = result.history
+    out: dict[str, Any] = {"loss": history["loss"], "final_loss": float(np.mean(history["loss"][-10:]))}
+    if "exact" in history:
+        out["final_exact"] = float(np.mean(history["exact"][-10:]))
+    if "expected_steps" in history:
+        out["expected_steps"] = float(np.mean(history["expected_steps"][-10:]))
+    out["steps_run"] = float(result.stopped_at)
+    return out
+
+
+def fit_neural_many(
+    kind: str,
+    config: NeuralConfig,
+    tasks: list[Task],
+    seeds: list[np.random.SeedSequence],
+    progress: Progress = no_progress,
+) -> list[NeuralSolver]:
+    """Train one network per (task, seed) pair of a run group, together where the model allows."""
+    shape = _grid_shape(tasks[0], seeds[0])
+    keys_per_task: list[np.ndarray | None] = []
+    targets_per_task: list[np.ndarray | None] = []
+    entries = 0
+    if kind == "tabular":
+        for task, seed in zip(tasks, seeds, strict=True):
+            pool = task.train_pool()
+            if pool is None:
+                pool = task.sample_train(config.max_entries, np.random.default_rng(seed))
+            keys_per_task.append(np.asarray(pool.inputs))
+            targets_per_task.append(task.solutions(pool).astype(np.float32))
+        entries = len(keys_per_task[0])
+
+    def sampler(i: int):
+        task = tasks[i]
+
+        def sample(rng: np.random.Generator, step: int):
+            if kind == "tabular":
+                index = rng.integers(entries, size=config.batch_size)
+                return torch.from_numpy(index), torch.from_numpy(targets_per_task[i][index])
+            batch = task.sample_train(config.batch_size, rng)
+            return as_input(np.asarray(batch.inputs)), torch.from_numpy(task.solutions(batch).astype(np.float32))
+
+        return sample
+
+    build = build_model(kind, config, shape, entries)
+    initials = [seeded_module(build, s) for s in seeds]
+    results = train_many(
+        build, seeds, [sampler(i) for i in range(len(tasks))], make_loss(kind, config), config, progress
+    )
+    stateful = kind == "recurrent" and config.stateful
+    return [
+        NeuralSolver(
+            kind,
+            result.module,
+            initial,
+            shape,
+            _summary(result),
+            keys_per_task[i] if kind == "tabular" else None,
+            config.batch_size if stateful else None,
+        )
+        for i, (result, initial) in enumerate(zip(results, initials, strict=True))
+    ]
+
+
+def fitter(kind: str):
+    """The registry's fit (one seed) and fit_many (a run group) functions for a neural learner."""
+
+    def fit(config: NeuralConfig, task: Task, seed: np.random.SeedSequence, progress: Progress) -> NeuralSolver:
+        return fit_neural_many(kind, config, [task], [seed], progress)[0]
+
+    def fit_many(
+        config: NeuralConfig, tasks: list[Task], seeds: list[np.random.SeedSequence], progress: Progress
+    ) -> list[NeuralSolver]:
+        return fit_neural_many(kind, config, tasks, seeds, progress)
+
+    return fit, fit_many

@@ -1,0 +1,169 @@
+"""Every neural learner trains at smoke scale, keeps the detector contract, and is deterministic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mesaopt.learners import LEARNERS
+from mesaopt.learners.base import LearnedAlgorithm
+from mesaopt.learners.neural import fit_neural_many
+from mesaopt.tasks import build_task
+
+SMOKE = {
+    "tabular": {"steps": 30},
+    "mlp": {"steps": 30, "width": 64},
+    "cnn": {"steps": 30, "width": 8, "depth": 3},
+    "recurrent": {"steps": 30, "width": 8, "iterations": 4},
+    "transformer": {"steps": 30, "width": 16, "heads": 2},
+    "planner": {"steps": 30, "width": 4, "depth": 1},
+    "hypernet": {"steps": 30, "width": 8, "iterations": 4, "code_size": 8},
+}
+ITERATING = ("recurrent", "planner", "hypernet")
+CONV = ("cnn", "recurrent", "planner", "hypernet", "transformer")
+HOOKS = {
+    "tabular": "table",
+    "mlp": "layer",
+    "cnn": "layer",
+    "recurrent": "recur",
+    "transformer": "block",
+    "planner": "vi",
+    "hypernet": "recur",
+}
+
+
+@pytest.fixture(scope="module")
+def maze():
+    return build_task("maze", {"size": 3, "pool_size": 16, "eval_size": 32}, np.random.SeedSequence(7))
+
+
+@pytest.fixture(scope="module")
+def trained(maze):
+    out = {}
+    for kind, params in SMOKE.items():
+        entry = LEARNERS[kind]
+        out[kind] = entry.fit(entry.config.model_validate(params), maze, np.random.SeedSequence(1), lambda s, t: None)
+    return out
+
+
+def _bce(solver, batch, target) -> float:
+    logits = solver.logits(batch)
+    return float(torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.from_numpy(target).float()))
+
+
+@pytest.mark.parametrize("kind", list(SMOKE))
+def test_training_beats_initialization(kind, maze, trained):
+    solver = trained[kind]
+    pool = maze.train_pool()
+    target = maze.solutions(pool)
+    assert _bce(solver, pool, target) < _bce(solver.untrained(), pool, target)
+    assert solver.train_metrics["loss"][0] > solver.train_metrics["final_loss"]
+
+
+@pytest.mark.parametrize("kind", list(SMOKE))
+def test_contract(kind, maze, trained):
+    solver = trained[kind]
+    assert isinstance(solver, LearnedAlgorithm)
+    novel = maze.novel(8)
+    answer = solver.solve(novel)
+    assert answer.dtype == bool and answer.shape == (8, 7, 7)
+    states = solver.hidden_states(novel)
+    assert states and all(name.startswith(HOOKS[kind] + ".") for name in states)
+    assert all(len(v) == 8 for v in states.values())
+    assert solver.size_bits() == 32 * solver.trained_parameters() > 0
+    assert solver.compute_per_call() > 0
+    assert isinstance(solver.describe(), str) and solver.describe()
+    assert all(isinstance(v, np.ndarray) for v in solver.artifacts().values())
+    assert (solver.default_iterations is not None) == (kind in ITERATING)
+
+
+def test_cnn_states_its_receptive_field(trained):
+    assert "receptive field 7x7" in trained["cnn"].describe()
+
+
+def test_hypernet_size_is_its_code(trained):
+    assert trained["hypernet"].size_bits() == 32 * SMOKE["hypernet"]["code_size"]
+
+
+@pytest.mark.parametrize("kind", ITERATING)
+def test_iterations_are_free_and_sizes_too(kind, trained):
+    solver = trained[kind]
+    big = build_task("maze", {"size": 5, "eval_size": 4}, np.random.SeedSequence(3)).novel()
+    for k in (1, 3, 9):
+        assert solver.solve(big, iterations=k).shape == (4, 11, 11)
+    states = solver.hidden_states(big, iterations=5)
+    prefix = HOOKS[kind]
+    assert sorted(states) == sorted(f"{prefix}.{t}" for t in range(5))
+    assert solver.hidden_states(big, iterations=5)[f"{prefix}.4"].shape[0] == 4
+
+
+def test_recurrent_compute_grows_with_iterations(maze):
+    entry = LEARNERS["recurrent"]
+    costs = []
+    for t in (2, 8):
+        config = entry.config.model_validate({**SMOKE["recurrent"], "steps": 1, "iterations": t})
+        costs.append(entry.fit(config, maze, np.random.SeedSequence(0), lambda s, t: None).compute_per_call())
+    assert 3 < costs[1] / costs[0] < 4.5
+
+
+@pytest.mark.parametrize("kind", ["cnn", "recurrent"])
+def test_same_seed_same_metrics(kind, maze):
+    entry = LEARNERS[kind]
+    config = entry.config.model_validate({**SMOKE[kind], "steps": 8})
+    runs = [entry.fit(config, maze, np.random.SeedSequence(s), lambda *_: None).train_metrics for s in (4, 4, 5)]
+    assert runs[0]["loss"] == runs[1]["loss"]
+    assert runs[0]["loss"] != runs[2]["loss"]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "cnn",
+        "tabular",
+        pytest.param("recurrent", marks=pytest.mark.slow),
+        pytest.param("planner", marks=pytest.mark.slow),
+    ],
+)
+def test_group_training_matches_one_by_one(kind):
+    seeds = [np.random.SeedSequence(s) for s in (0, 1, 2)]
+    tasks = [build_task("maze", {"size": 3, "pool_size": 8, "eval_size": 8}, s) for s in seeds]
+    entry = LEARNERS[kind]
+    params = {**SMOKE[kind], "steps": 10}
+    together = fit_neural_many(kind, entry.config.model_validate({**params, "ensemble": "vmap"}), tasks, seeds)
+    apart = [
+        entry.fit(entry.config.model_validate(params), t, s, lambda *_: None) for t, s in zip(tasks, seeds, strict=True)
+    ]
+    for a, b, task in zip(together, apart, tasks, strict=True):
+        np.testing.assert_allclose(a.train_metrics["loss"], b.train_metrics["loss"], atol=1e-5, rtol=0)
+        np.testing.assert_array_equal(a.solve(task.novel()), b.solve(task.novel()))
+
+
+def test_stateful_and_ponder_options_train(maze):
+    entry = LEARNERS["recurrent"]
+    for extra in ({"stateful": True}, {"ponder_cost": 0.01}, {"tied": False, "progressive": False}):
+        config = entry.config.model_validate({**SMOKE["recurrent"], **extra})
+        solver = entry.fit(config, maze, np.random.SeedSequence(0), lambda *_: None)
+        assert solver.solve(maze.novel(40)).shape == (40, 7, 7)
+        assert solver.train_metrics["loss"][0] > solver.train_metrics["final_loss"]
+        if "ponder_cost" in extra:
+            assert 1 <= solver.train_metrics["expected_steps"] <= SMOKE["recurrent"]["iterations"]
+
+
+def test_nan_loss_makes_a_failed_run_with_the_reason(monkeypatch):
+    from mesaopt import execute
+    from mesaopt.learners import neural
+    from mesaopt.study import RunSpec
+
+    real = neural.make_loss
+
+    def poisoned(kind, config):
+        loss_fn = real(kind, config)
+        return lambda model, batch, step: loss_fn(model, batch, step)[0] * float("nan")
+
+    monkeypatch.setattr(neural, "make_loss", poisoned)
+    task = {"name": "maze", "size": 3, "pool_size": 4, "eval_size": 8}
+    spec = RunSpec("nan", task, {"name": "cnn", **SMOKE["cnn"]}, ("transfer",), 0)
+    record = execute.execute_run(spec.to_json())
+    assert record.status == "failed"
+    assert "TrainingDiverged" in record.error and "loss is nan at step 0" in record.error
