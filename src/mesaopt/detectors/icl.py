@@ -111,14 +111,15 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _interpolation(arrays: dict[str, np.ndarray], batch: ICLBatch, lr: float) -> list[float]:
     """½·MSE along the straight path from the trained merged weights to GD's, after removing the scale symmetry.
 
-    (c·W_KQ, W_PV / c) computes the same function for any c > 0, so GD's matrices are rescaled per layer to the
-    trained W_KQ's norm; otherwise the path would climb a barrier that is only a change of units.
+    (c·W_KQ, W_PV / c) computes the same function for any c ≠ 0, so GD's matrices are rescaled per layer to the
+    trained W_KQ's norm and sign; otherwise the path would climb a barrier that is only a change of units or sign.
     """
     wkq, wpv = arrays["lsa.wkq"].astype(np.float64), arrays["lsa.wpv"].astype(np.float64)
     layers, heads, width = wkq.shape[0], wkq.shape[1], wkq.shape[-1]
     gkq, gpv = gd_weights(width - 1, layers, heads, lr)
     for layer in range(layers):
-        c = np.linalg.norm(wkq[layer]) / np.linalg.norm(gkq[layer])
+        sign = 1.0 if np.sum(wkq[layer] * gkq[layer]) >= 0 else -1.0
+        c = sign * np.linalg.norm(wkq[layer]) / np.linalg.norm(gkq[layer])
         gkq[layer], gpv[layer] = c * gkq[layer], gpv[layer] / c
     tokens = tokens_of(batch.xs, batch.ys, dtype=torch.float64)
     targets = torch.as_tensor(batch.ys[:, -1])

@@ -69,7 +69,7 @@ def lsa_forward(
     for layer in range(wkq.shape[0]):
         context = e[:, :-1]
         gram = context.transpose(1, 2) @ context / n
-        update = torch.einsum("hab,xbc,hcd->xad", wpv[layer], gram, wkq[layer])
+        update = (wpv[layer].unsqueeze(0) @ gram.unsqueeze(1) @ wkq[layer].unsqueeze(0)).sum(1)
         e = e + e @ update.transpose(1, 2)
         states.append(e)
     prediction = -e[:, -1, -1]
