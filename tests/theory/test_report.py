@@ -50,6 +50,18 @@ def test_context_reads_power_against_pool_size(tmp_path):
     assert "diversity" in context.diversity_note
 
 
+def test_context_reads_power_inside_the_profile_battery(tmp_path):
+    spec = {"study": "s", "seed": 0, "task": {"name": "maze"}, "learner": {"name": "cnn"}}
+    both = {"power.novel_bits": 3.0, "profile.power.novel_bits": 9.0, "profile.power.pool_bits": 5.0}
+    write_run(tmp_path, RunRecord({**spec, "id": "a", "axes": {"task.pool_size": 4}}, "done", both))
+    write_run(tmp_path, RunRecord({**spec, "id": "b", "axes": {"task.pool_size": 8}}, "done", {"other.x": 1.0}))
+    frame = load_context(tmp_path, rebuild=True).diversity_power
+    assert len(frame) == 1
+    row = frame.iloc[0]
+    # The power detector's own number wins over the battery's copy; the battery fills what it alone has.
+    assert (row["N"], row["novel_bits"], row["pool_bits"]) == (4.0, 3.0, 5.0)
+
+
 def test_page_fits_the_data_names_the_study_and_escapes(tmp_path, monkeypatch):
     root, out = tmp_path / "runs", tmp_path / "report"
     write_power_runs(root, "div<b>", HOSTILE_LEARNER)

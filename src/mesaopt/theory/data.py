@@ -13,23 +13,30 @@ from mesaopt.theory.contract import DIVERSITY_COLUMNS, TheoryContext
 DIVERSITY_AXIS = "task.pool_size"
 """The sweep axis that sets N, the number of training instances."""
 
-POWER_METRICS = {"novel_bits": "power.novel_bits", "pool_bits": "power.pool_bits"}
-"""Context column -> catalog metric written by the optimization-power detector."""
+POWER_METRICS: dict[str, tuple[str, ...]] = {
+    "novel_bits": ("power.novel_bits", "profile.power.novel_bits"),
+    "pool_bits": ("power.pool_bits", "profile.power.pool_bits"),
+}
+"""Context column -> the catalog metrics that carry it, most direct first: the optimization-power detector's own,
+then the same number inside the `profile` detector's battery."""
 
 SUPPLYING_STUDIES = (
-    "a study that sweeps `task.pool_size` and runs the `power` detector, such as the maze `diversity` study "
-    "(issue 5) or the program-side diversity study (issue 7)"
+    "a study that sweeps `task.pool_size` and runs the `power` detector, alone or inside `profile`, such as "
+    "`maze_diversity` (issue 5); `programs_diversity` (issue 7) runs only `transfer`, so it supplies none yet"
 )
 """What would supply the diversity data, in words for the page and the CLI."""
 
 
 def diversity_power(con) -> pd.DataFrame:
     """Optimization power against pool size for every done run of any study, one row per run."""
-    wanted = pd.DataFrame({"metric": list(POWER_METRICS.values())})
+    wanted = pd.DataFrame(
+        [(metric, column, rank) for column, names in POWER_METRICS.items() for rank, metric in enumerate(names)],
+        columns=["metric", "column", "rank"],
+    )
     con.register("wanted_metrics", wanted)
     try:
         long = con.execute(
-            "SELECT r.study, r.task, r.learner, r.seed, r.run_id, a.num AS N, m.metric, m.value "
+            "SELECT r.study, r.task, r.learner, r.seed, r.run_id, a.num AS N, w.column, w.rank, m.value "
             "FROM runs r "
             "JOIN axes a ON a.run_id = r.run_id AND a.study = r.study "
             "JOIN metrics m ON m.run_id = r.run_id AND m.study = r.study "
@@ -43,11 +50,13 @@ def diversity_power(con) -> pd.DataFrame:
         return pd.DataFrame(columns=list(DIVERSITY_COLUMNS))
     long = long.dropna(subset=["N"])
     long["source"] = long["task"] + "/" + long["learner"]
+    long = long.sort_values("rank")
     wide = long.pivot_table(
-        index=["study", "source", "run_id", "seed", "N"], columns="metric", values="value", aggfunc="first"
+        index=["study", "source", "run_id", "seed", "N"], columns="column", values="value", aggfunc="first"
     ).reset_index()
-    for column, metric in POWER_METRICS.items():
-        wide[column] = wide[metric] if metric in wide.columns else np.nan
+    for column in POWER_METRICS:
+        if column not in wide.columns:
+            wide[column] = np.nan
     return wide[list(DIVERSITY_COLUMNS)].sort_values(["study", "source", "N", "seed"]).reset_index(drop=True)
 
 
