@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from mesaopt.theory.contract import DIVERSITY_COLUMNS
 from mesaopt.theory.toy_model import (
     DOMINANCE_SHARE,
     CostFunction,
     critical_n,
     critical_n_numeric,
     fit_cost_function,
+    fit_sources,
     lambert_w,
     mesa_share,
     onset_n,
@@ -124,3 +127,20 @@ def test_fit_recovers_a_curve_generated_by_the_model():
 def test_fit_needs_finite_points():
     with pytest.raises(ValueError, match="no finite"):
         fit_cost_function(np.array([1.0]), np.array([np.nan]), "linear")
+
+
+def test_sources_that_cannot_identify_f_are_not_fitted():
+    truth = CostFunction("exponential", 2.0, 0.3)
+    levels = [1.0, 4.0, 16.0, 64.0, math.inf]
+    rows = [("s", "good", n, 0, float(predicted_power(n, 40.0, truth, "novel")), 0.0) for n in levels]
+    rows += [("s", "two_sizes", n, 0, 1.0 + n, 0.0) for n in (1.0, 4.0)]
+    rows += [("s", "flat", n, seed, 0.0, 0.0) for n in levels for seed in (0, 1)]
+    data = pd.DataFrame(rows, columns=list(DIVERSITY_COLUMNS))
+    fits, skipped = fit_sources(data, "exponential", "novel")
+    assert list(fits) == ["good"]
+    assert skipped == {
+        "flat": "power is 0 bits at every N, which does not identify f",
+        "two_sizes": "2 pool sizes, fewer than the 3 parameters to fit",
+    }
+    # Linear f has two parameters, so two pool sizes are enough for it.
+    assert "two_sizes" in fit_sources(data, "linear", "novel")[0]

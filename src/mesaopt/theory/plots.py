@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 PANEL_INCHES = (5.0, 4.0)
 """Width and height of one panel."""
@@ -53,4 +54,5 @@ def mark_inf_tick(axes: Axes, finite_max: float) -> None:
     position = inf_position(finite_max)
     ticks = [tick for tick in axes.get_xticks() if 0 < tick < position / math.sqrt(INF_GAP)]
     axes.set_xticks([*ticks, position], [*(f"{tick:g}" for tick in ticks), "inf"])
+    axes.xaxis.set_minor_formatter(NullFormatter())
     axes.axvline(position / math.sqrt(INF_GAP), color="0.8", linewidth=0.8, linestyle=":")

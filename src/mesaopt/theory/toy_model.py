@@ -336,16 +336,32 @@ class ToyModelParams(BaseModel):
         return CostFunction(self.f, self.scale, shape)
 
 
-def fit_sources(data: pd.DataFrame, kind: CostKind, target: FitTarget) -> dict[str, ToyFit]:
-    """One least-squares fit per `source` in a diversity-power table, skipping sources without the target column."""
+FREE_PARAMETERS: dict[str, int] = {"linear": 2, "power": 3, "exponential": 3}
+"""Parameters a fit estimates (x, the scale and the shape; linear f has no shape): the distinct pool sizes needed."""
+
+
+def fit_sources(data: pd.DataFrame, kind: CostKind, target: FitTarget) -> tuple[dict[str, ToyFit], dict[str, str]]:
+    """One least-squares fit per `source` of a diversity-power table, and the reason for each source left unfitted.
+
+    A source is left out when it has fewer distinct pool sizes than the fit has parameters, or when its power does
+    not vary with N: either way f is not identified and any fitted curve would be arbitrary.
+    """
     missing = set(DIVERSITY_COLUMNS) - set(data.columns)
     if missing:
         raise ValueError(f"diversity_power lacks columns {sorted(missing)}; expected {list(DIVERSITY_COLUMNS)}")
     column = TARGET_COLUMNS[target]
-    fits = {}
+    fits, skipped = {}, {}
     for source, group in data.dropna(subset=[column]).groupby("source", sort=True):
-        fits[str(source)] = fit_cost_function(group["N"].to_numpy(float), group[column].to_numpy(float), kind, target)
-    return fits
+        n, power = group["N"].to_numpy(float), group[column].to_numpy(float)
+        levels = np.unique(n[n > 0]).size
+        means = group.groupby("N")[column].mean()
+        if levels < FREE_PARAMETERS[kind]:
+            skipped[str(source)] = f"{levels} pool sizes, fewer than the {FREE_PARAMETERS[kind]} parameters to fit"
+        elif float(np.ptp(means.to_numpy(float))) == 0.0:
+            skipped[str(source)] = f"power is {float(means.iloc[0]):g} bits at every N, which does not identify f"
+        else:
+            fits[str(source)] = fit_cost_function(n, power, kind, target)
+    return fits, skipped
 
 
 def run(params: ToyModelParams, out_dir: Path, context: TheoryContext) -> TheoryOutput:
@@ -364,9 +380,10 @@ def run(params: ToyModelParams, out_dir: Path, context: TheoryContext) -> Theory
         f"N = {onset:.3g} and supplies at least {DOMINANCE_SHARE:.0%} of per-instance power above N = {critical:.3g}."
     )
     data = context.diversity_power
-    fits = {} if data is None or data.empty else fit_sources(data, params.f, params.fit_target)
+    fits, skipped = ({}, {}) if data is None or data.empty else fit_sources(data, params.f, params.fit_target)
     column = TARGET_COLUMNS[params.fit_target]
-    used = [] if not fits else sorted(data.dropna(subset=[column])["study"].astype(str).unique())
+    measured = None if data is None else data.dropna(subset=[column])
+    used = [] if measured is None else sorted(measured["study"].astype(str).unique())
     table["fit_data"] = ", ".join(fits) if fits else "none"
     for source, fit in fits.items():
         table |= {f"fit[{source}].x": fit.x, f"fit[{source}].f": fit.cost.describe(), f"fit[{source}].rmse": fit.rmse}
@@ -381,12 +398,20 @@ def run(params: ToyModelParams, out_dir: Path, context: TheoryContext) -> Theory
             )
             + "."
         )
-    else:
+    elif not used:
         text += (
             f" Nothing is fitted: no {params.fit_target}-instance power ({DATA_METRICS[params.fit_target]}) has been "
             f"measured against N ({context.diversity_note}). The fit plot shows the model alone."
         )
-    figures = [_plot_heatmap(params, cost, out_dir), _plot_fit(params, cost, data if fits else None, fits, out_dir)]
+    if skipped:
+        table["fit_skipped"] = "; ".join(f"{source}: {reason}" for source, reason in skipped.items())
+        text += (
+            f" Not fitted, from studies {', '.join(used)}: "
+            + "; ".join(f"{source} ({reason})" for source, reason in skipped.items())
+            + "."
+        )
+    shown = measured if used else None
+    figures = [_plot_heatmap(params, cost, out_dir), _plot_fit(params, cost, shown, fits, out_dir)]
     return TheoryOutput(figures=figures, table=table, text=text, data_used=used)
 
 
@@ -422,23 +447,27 @@ def _plot_fit(
     fits: dict[str, ToyFit],
     out_dir: Path,
 ) -> Path:
-    """Measured power with each source's fitted curve, or the model's curve when there is no data."""
+    """Measured power per source with its fitted curve where there is one; the model's curve when nothing is fitted."""
     figure, (axes,) = new_figure(1)
     column = TARGET_COLUMNS[params.fit_target]
     finite = [] if data is None else data["N"][np.isfinite(data["N"])].tolist()
-    n_top = max([*finite, 1.0]) if data is not None else params.n_max
+    n_top = max([*finite, 1.0]) if fits else max([*finite, params.n_max])
     n = np.logspace(0, np.log10(max(n_top, 2.0)), CURVE_POINTS)
     n_plot = np.append(n, np.inf)
-    if data is None:
+    if not fits:
         axes.plot(place_inf(n_plot, n_top), predicted_power(n_plot, params.x, cost, params.fit_target), label="model")
-        axes.set_title("model only: no diversity data yet", fontsize="medium")
-    for index, (source, fit) in enumerate(fits.items()):
-        color = f"C{index}"
-        rows = data[data["source"] == source]
-        rows = rows.dropna(subset=[column])
-        axes.scatter(place_inf(rows["N"].to_numpy(float), n_top), rows[column], color=color, s=12, alpha=0.6)
-        curve = predicted_power(n_plot, fit.x, fit.cost, params.fit_target)
-        axes.plot(place_inf(n_plot, n_top), curve, color=color, label=f"{source}: {fit.cost.describe()}")
+        title = "model only: no diversity data yet" if data is None else "measured data (not fitted) and the model"
+        axes.set_title(title, fontsize="medium")
+    groups = [] if data is None else list(data.groupby("source", sort=True))
+    for index, (source, rows) in enumerate(groups):
+        color = f"C{index + 1}"
+        fit = fits.get(str(source))
+        label = f"{source}: {fit.cost.describe()}" if fit else f"{source} (not fitted)"
+        points = place_inf(rows["N"].to_numpy(float), n_top)
+        axes.scatter(points, rows[column], color=color, s=12, alpha=0.6, label=None if fit else label)
+        if fit:
+            curve = predicted_power(n_plot, fit.x, fit.cost, params.fit_target)
+            axes.plot(place_inf(n_plot, n_top), curve, color=color, label=label)
     if fits:
         axes.set_title(f"fit to {params.fit_target}-instance power", fontsize="medium")
     axes.set(xscale="log", xlabel="N (training instances)", ylabel=f"{params.fit_target}-instance power (bits)")
