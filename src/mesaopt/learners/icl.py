@@ -19,7 +19,7 @@ from torch import nn
 from mesaopt.learners.base import Progress
 from mesaopt.learners.models.gpt import GPT
 from mesaopt.learners.models.lsa import LSA, tokens_of
-from mesaopt.learners.sgd import SGDConfig, train
+from mesaopt.learners.sgd import SGDConfig, resolve_device, train
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.icl import ICLBatch, ICLTask, targets_of
 from mesaopt.tasks.icl_baselines import dmmse, ridge
@@ -91,14 +91,21 @@ class Tracker:
         self.curves.setdefault(name, []).append(float(value))
 
 
-def _lsa_answer(model: Callable, batch: ICLBatch) -> np.ndarray:
-    return model(tokens_of(batch.xs, batch.ys)).double().numpy()
+def _lsa_answer(device: torch.device) -> Callable[[Callable, ICLBatch], np.ndarray]:
+    """Query predictions of an LSA forward callable whose weights live on `device`."""
 
-
-def _gpt_answer(query: str) -> Callable[[Callable, ICLBatch], np.ndarray]:
     def answer(model: Callable, batch: ICLBatch) -> np.ndarray:
-        out = model(torch.as_tensor(batch.xs, dtype=torch.float32), torch.as_tensor(batch.ys, dtype=torch.float32))
-        out = out.double().numpy()
+        return model(tokens_of(batch.xs, batch.ys).to(device)).double().cpu().numpy()
+
+    return answer
+
+
+def _gpt_answer(query: str, device: torch.device) -> Callable[[Callable, ICLBatch], np.ndarray]:
+    """Predictions in the task's answer shape of a GPT forward callable whose weights live on `device`."""
+
+    def answer(model: Callable, batch: ICLBatch) -> np.ndarray:
+        xs, ys = (torch.as_tensor(a, dtype=torch.float32, device=device) for a in (batch.xs, batch.ys))
+        out = model(xs, ys).double().cpu().numpy()
         return out[:, -1] if query == "last" else out
 
     return answer
@@ -193,7 +200,7 @@ def fit_lsa(config: LSAConfig, task: Task, seed: np.random.SeedSequence, progres
         tokens, targets = batch
         return 0.5 * ((model(tokens) - targets) ** 2).mean()
 
-    tracker = Tracker(task, config.eval_sequences, _lsa_answer)
+    tracker = Tracker(task, config.eval_sequences, _lsa_answer(resolve_device(config.device)))
     result = train(build, seed, sample, loss_fn, config, progress, tracker)
     width, n = dim + 1, task.config.points - 1
     compute = config.layers * config.heads * (n * width**2 + 2 * width**3 + (n + 1) * width**2)
@@ -219,7 +226,7 @@ def fit_gpt(config: GPTConfig, task: Task, seed: np.random.SeedSequence, progres
             return 0.5 * ((out[:, -1] - ys[:, -1]) ** 2).mean()
         return 0.5 * ((out - ys) ** 2).mean()
 
-    tracker = Tracker(task, config.eval_sequences, _gpt_answer(query))
+    tracker = Tracker(task, config.eval_sequences, _gpt_answer(query, resolve_device(config.device)))
     result = train(build, seed, sample, loss_fn, config, progress, tracker)
     params = sum(p.numel() for p in result.module.parameters())
     tokens = 2 * points
