@@ -6,6 +6,7 @@ Workers only compute. They return a RunRecord, and the parent process alone writ
 from __future__ import annotations
 
 import io
+import json
 import logging
 import math
 import multiprocessing as mp
@@ -39,6 +40,9 @@ MAX_POOL_CRASHES = 3
 RAY_MAX_RETRIES = 2
 """Ray retries a task whose worker died this many times before the run is recorded as failed."""
 
+MAX_GROUP_SIZE = 16
+"""Most seeds of one run group trained together in one job."""
+
 OnResult = Callable[[RunRecord], None]
 OnProgress = Callable[[str, int, int], None]
 
@@ -67,46 +71,130 @@ def _clean_metrics(metrics: dict[str, Any]) -> dict[str, float | list[float]]:
     return out
 
 
-def execute_run(spec_json: dict[str, Any], progress: Progress = no_progress) -> RunRecord:
-    """Build the task, fit the learner, run the detectors. Never raises: failures come back as records."""
-    from mesaopt.detectors import DETECTORS
-    from mesaopt.learners import fit_learner
-    from mesaopt.tasks import build_task
-
-    spec = RunSpec.from_json(spec_json)
+def _start_log(spec: RunSpec) -> tuple[logging.Logger, logging.Handler, io.StringIO]:
     buffer = io.StringIO()
     logger = logging.getLogger(f"mesaopt.run.{spec.id}")
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    start = time.perf_counter()
+    return logger, handler, buffer
+
+
+def _build_task(spec: RunSpec) -> Any:
+    from mesaopt.tasks import build_task
+
+    task_params = {k: v for k, v in spec.task.items() if k != "name"}
+    return build_task(spec.task["name"], task_params, derive(np.random.SeedSequence(spec.seed), "task"))
+
+
+def _learner_seed(spec: RunSpec) -> np.random.SeedSequence:
+    return derive(np.random.SeedSequence(spec.seed), "learner")
+
+
+def _learner_params(spec: RunSpec) -> dict[str, Any]:
+    return {k: v for k, v in spec.learner.items() if k != "name"}
+
+
+def _finish_run(spec: RunSpec, task: Any, learned: Any, logger: logging.Logger) -> RunRecord:
+    """Run the detectors on a fitted learner and collect its metrics and artifacts."""
+    from mesaopt.detectors import DETECTORS
+
+    logger.info("learner %s fitted: %s", spec.learner["name"], learned.describe())
+    metrics: dict[str, Any] = {f"train.{k}": v for k, v in getattr(learned, "train_metrics", {}).items()}
+    for name in spec.detectors:
+        for key, value in DETECTORS[name].run(learned, task).items():
+            metrics[f"{name}.{key}"] = value
+        logger.info("detector %s done", name)
     record = RunRecord(spec=spec.to_json(), status="done")
+    record.metrics = _clean_metrics(metrics)
+    record.artifacts = learned.artifacts()
+    return record
+
+
+def _run_guarded(spec: RunSpec, body: Callable[[logging.Logger], RunRecord], extra_s: float = 0.0) -> RunRecord:
+    """Run `body` with the run's log captured; any exception becomes a failed record with the reason."""
+    logger, handler, buffer = _start_log(spec)
+    start = time.perf_counter()
     try:
-        root = np.random.SeedSequence(spec.seed)
-        task_params = {k: v for k, v in spec.task.items() if k != "name"}
-        learner_params = {k: v for k, v in spec.learner.items() if k != "name"}
-        task = build_task(spec.task["name"], task_params, derive(root, "task"))
-        logger.info("task %s built", spec.task["name"])
-        learned = fit_learner(spec.learner["name"], learner_params, task, derive(root, "learner"), progress)
-        logger.info("learner %s fitted: %s", spec.learner["name"], learned.describe())
-        metrics: dict[str, Any] = {f"train.{k}": v for k, v in getattr(learned, "train_metrics", {}).items()}
-        for name in spec.detectors:
-            for key, value in DETECTORS[name].run(learned, task).items():
-                metrics[f"{name}.{key}"] = value
-            logger.info("detector %s done", name)
-        record.metrics = _clean_metrics(metrics)
-        record.artifacts = learned.artifacts()
+        record = body(logger)
     except Exception as exc:
-        record.status, record.metrics, record.artifacts = "failed", {}, {}
-        record.error = f"{type(exc).__name__}: {exc}"
+        record = RunRecord(spec=spec.to_json(), status="failed", error=f"{type(exc).__name__}: {exc}")
         logger.error("run failed\n%s", traceback.format_exc())
     finally:
         logger.removeHandler(handler)
-    record.wall_s = time.perf_counter() - start
+    record.wall_s = time.perf_counter() - start + extra_s
     record.log = buffer.getvalue()
     record.environment = _environment()
     return record
+
+
+def execute_run(spec_json: dict[str, Any], progress: Progress = no_progress) -> RunRecord:
+    """Build the task, fit the learner, run the detectors. Never raises: failures come back as records."""
+    from mesaopt.learners import fit_learner
+
+    spec = RunSpec.from_json(spec_json)
+
+    def body(logger: logging.Logger) -> RunRecord:
+        task = _build_task(spec)
+        logger.info("task %s built", spec.task["name"])
+        learned = fit_learner(spec.learner["name"], _learner_params(spec), task, _learner_seed(spec), progress)
+        return _finish_run(spec, task, learned, logger)
+
+    return _run_guarded(spec, body)
+
+
+def group_specs(specs: list[RunSpec], max_size: int = MAX_GROUP_SIZE) -> list[list[RunSpec]]:
+    """Specs that differ only in seed, whose learner can fit many seeds at once, form groups (in first-seen order).
+
+    Every other spec is a group of one.
+    """
+    from mesaopt.learners import LEARNERS
+
+    groups: list[list[RunSpec]] = []
+    open_groups: dict[str, list[RunSpec]] = {}
+    for spec in specs:
+        entry = LEARNERS.get(spec.learner.get("name"))
+        if entry is None or entry.fit_many is None:
+            groups.append([spec])
+            continue
+        key = json.dumps(
+            [spec.study, spec.task, spec.learner, list(spec.detectors), spec.results_version], sort_keys=True
+        )
+        group = open_groups.get(key)
+        if group is None or len(group) >= max_size:
+            group = open_groups[key] = []
+            groups.append(group)
+        group.append(spec)
+    return groups
+
+
+def execute_group(specs_json: list[dict[str, Any]], progress: Progress = no_progress) -> list[RunRecord]:
+    """Fit the seeds of a run group together, then run each spec's detectors; one record per spec, in order.
+
+    If the joint fit fails (a NaN in one member, say), every spec is rerun alone, so each gets the record it would
+    get alone.
+    """
+    from mesaopt.learners import LEARNERS
+
+    if len(specs_json) == 1:
+        return [execute_run(specs_json[0], progress)]
+    specs = [RunSpec.from_json(s) for s in specs_json]
+    entry = LEARNERS[specs[0].learner["name"]]
+    start = time.perf_counter()
+    try:
+        tasks = [_build_task(s) for s in specs]
+        config = entry.config.model_validate(_learner_params(specs[0]))
+        learned = entry.fit_many(config, tasks, [_learner_seed(s) for s in specs], progress)
+    except Exception:
+        return [execute_run(s, progress) for s in specs_json]
+    fit_share = (time.perf_counter() - start) / len(specs)
+    records = []
+    for spec, task, one in zip(specs, tasks, learned, strict=True):
+        records.append(
+            _run_guarded(spec, lambda logger, s=spec, t=task, o=one: _finish_run(s, t, o, logger), extra_s=fit_share)
+        )
+    return records
 
 
 _progress_queue: Any = None
@@ -121,16 +209,17 @@ def _init_worker(progress_queue: Any) -> None:
     _progress_queue = progress_queue
 
 
-def _pool_task(spec_json: dict[str, Any]) -> RunRecord:
-    run_id, last = spec_json["id"], [0.0]
+def _pool_task(specs_json: list[dict[str, Any]]) -> list[RunRecord]:
+    run_ids, last = [s["id"] for s in specs_json], [0.0]
 
     def report(step: int, total: int) -> None:
         now = time.monotonic()
         if _progress_queue is not None and (step >= total or now - last[0] >= PROGRESS_INTERVAL_S):
             last[0] = now
-            _progress_queue.put((run_id, step, total))
+            for run_id in run_ids:
+                _progress_queue.put((run_id, step, total))
 
-    return execute_run(spec_json, report)
+    return execute_group(specs_json, report)
 
 
 def _failed(spec: RunSpec, error: str) -> RunRecord:
@@ -138,30 +227,36 @@ def _failed(spec: RunSpec, error: str) -> RunRecord:
 
 
 def run_local(specs: list[RunSpec], workers: int, on_result: OnResult, on_progress: OnProgress) -> None:
-    """Run specs in a spawn-context process pool; a dead worker costs at most its runs, never the sweep."""
+    """Run groups of specs in a spawn-context process pool; a dead worker costs at most its runs, never the sweep."""
     context = mp.get_context("spawn")
     progress_queue = context.Queue()
     crashes = dict.fromkeys((s.id for s in specs), 0)
-    remaining = list(specs)
+    remaining = group_specs(specs)
     while remaining:
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=_init_worker, initargs=(progress_queue,)
         ) as pool:
-            futures = {pool.submit(_pool_task, s.to_json()): s for s in remaining}
+            futures = {pool.submit(_pool_task, [s.to_json() for s in group]): group for group in remaining}
             remaining = []
             while futures:
                 done, _ = wait(futures, timeout=PROGRESS_INTERVAL_S, return_when=FIRST_COMPLETED)
                 _drain(progress_queue, on_progress)
                 for future in done:
-                    spec = futures.pop(future)
+                    group = futures.pop(future)
                     try:
-                        on_result(future.result())
+                        records = future.result()
                     except BrokenProcessPool as exc:
-                        crashes[spec.id] += 1
-                        if crashes[spec.id] >= MAX_POOL_CRASHES:
-                            on_result(_failed(spec, f"worker process died: {exc}"))
-                        else:
-                            remaining.append(spec)
+                        retry = []
+                        for spec in group:
+                            crashes[spec.id] += 1
+                            if crashes[spec.id] >= MAX_POOL_CRASHES:
+                                on_result(_failed(spec, f"worker process died: {exc}"))
+                            else:
+                                retry.append(spec)
+                        remaining.extend([s] for s in retry)
+                        continue
+                    for record in records:
+                        on_result(record)
     _drain(progress_queue, on_progress)
 
 
@@ -174,11 +269,11 @@ def _drain(progress_queue: Any, on_progress: OnProgress) -> None:
         on_progress(run_id, step, total)
 
 
-def _ray_task(spec_json: dict[str, Any]) -> RunRecord:
+def _ray_task(specs_json: list[dict[str, Any]]) -> list[RunRecord]:
     import torch
 
     torch.set_num_threads(1)
-    return execute_run(spec_json)
+    return execute_group(specs_json)
 
 
 def run_ray(specs: list[RunSpec], workers: int, address: str | None, on_result: OnResult) -> None:
@@ -193,16 +288,17 @@ def run_ray(specs: list[RunSpec], workers: int, address: str | None, on_result: 
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
     try:
         remote = ray.remote(num_cpus=1, max_retries=RAY_MAX_RETRIES)(_ray_task)
-        pending = {remote.remote(s.to_json()): s for s in specs}
+        pending = {remote.remote([s.to_json() for s in group]): group for group in group_specs(specs)}
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
             for ref in ready:
-                spec = pending.pop(ref)
+                group = pending.pop(ref)
                 try:
-                    record = ray.get(ref)
+                    records = ray.get(ref)
                 except Exception as exc:
-                    record = _failed(spec, f"ray task failed after {RAY_MAX_RETRIES} retries: {exc}")
-                on_result(record)
+                    records = [_failed(s, f"ray task failed after {RAY_MAX_RETRIES} retries: {exc}") for s in group]
+                for record in records:
+                    on_result(record)
     finally:
         if started:
             ray.shutdown()

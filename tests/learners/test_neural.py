@@ -167,3 +167,22 @@ def test_nan_loss_makes_a_failed_run_with_the_reason(monkeypatch):
     record = execute.execute_run(spec.to_json())
     assert record.status == "failed"
     assert "TrainingDiverged" in record.error and "loss is nan at step 0" in record.error
+
+
+def test_a_run_group_gives_each_spec_its_metrics_alone():
+    from mesaopt.execute import execute_group, execute_run, group_specs
+    from mesaopt.study import RunSpec
+
+    task = {"name": "maze", "size": 3, "pool_size": 8, "eval_size": 16}
+    learner = {"name": "cnn", **SMOKE["cnn"], "steps": 6}
+    specs = [RunSpec("g", task, learner, ("transfer",), seed) for seed in (0, 1, 2)]
+    other = RunSpec("g", task, {"name": "lookup"}, ("transfer",), 0)
+    groups = group_specs([*specs, other])
+    assert [len(g) for g in groups] == [3, 1]
+    together = execute_group([s.to_json() for s in specs])
+    alone = [execute_run(s.to_json()) for s in specs]
+    for a, b in zip(together, alone, strict=True):
+        assert a.status == b.status == "done" and a.run_id == b.run_id
+        assert a.metrics.keys() == b.metrics.keys()
+        for key in a.metrics:
+            np.testing.assert_allclose(a.metrics[key], b.metrics[key], atol=1e-5, rtol=0, err_msg=key)
