@@ -286,6 +286,23 @@ def show(
     console.print(table)
 
 
+@app.command()
+def calibrate(
+    seed: Annotated[int, typer.Option(help="seed of the calibration mazes and cases")] = 0,
+    out: OutOpt = OUT_DIR,
+    report_dir: ReportOpt = REPORT_DIR,
+) -> None:
+    """Run the detector battery on learned algorithms of known nature; write <out>/calibration.json and the report."""
+    from mesaopt.detectors.calibration import run_calibration
+
+    if seed < 0:
+        raise _bad_input(f"--seed has value {seed}: expected a non-negative integer")
+    passed = run_calibration(seed, out, console)
+    console.print(f"report: {_build_report(out, report_dir).resolve()}")
+    if not passed:
+        raise typer.Exit(1)
+
+
 app.command("theory", context_settings=THEORY_CONTEXT)(theory_command)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mesaopt.detectors import icl, transfer
+from mesaopt.detectors import compute, extrapolation, icl, match, power, probe, profile, retarget, transfer
 from mesaopt.learners.base import LearnedAlgorithm
 from mesaopt.tasks.base import Task
 
@@ -22,6 +22,29 @@ class DetectorEntry:
 DETECTORS: dict[str, DetectorEntry] = {
     "transfer": DetectorEntry(
         transfer.transfer, transfer.METRICS, "success on novel instances relative to the training pool"
+    ),
+    "extrapolation": DetectorEntry(
+        extrapolation.extrapolation, extrapolation.METRICS, "success on harder mazes, iterations scaled to them"
+    ),
+    "compute": DetectorEntry(
+        compute.compute_scaling, compute.METRICS, "success against run-time iterations: curve, slope, overthinking"
+    ),
+    "probe": DetectorEntry(
+        probe.search_state_probe, probe.METRICS, "linear probe of BFS state from hidden states, minus controls"
+    ),
+    "retarget": DetectorEntry(
+        retarget.retarget, retarget.METRICS, "moved goal: outputs that follow it vs go to the old goal"
+    ),
+    "match": DetectorEntry(
+        match.algorithm_match, match.METRICS, "agreement with BFS vs with the nearest memorized answer"
+    ),
+    "power": DetectorEntry(
+        power.optimization_power,
+        power.METRICS,
+        "optimization power in bits on pool and novel mazes; baseline: " + power.BASELINE,
+    ),
+    "profile": DetectorEntry(
+        profile.profile_detector, profile.METRICS, "the whole battery plus a memorizer/heuristic/searcher label"
     ),
     "icl_baselines": DetectorEntry(
         icl.icl_baselines, icl.BASELINE_METRICS, "in-context regression: distance to ridge and to dMMSE"

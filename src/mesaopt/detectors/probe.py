@@ -10,7 +10,7 @@ other hook is a final state and is matched with the finished search (the full di
 mask is just the open mask, so it is not scored). Spatial hooks, shaped (B, C, H, W) or (B, H, W) on the maze grid,
 get one probe shared by all positions (features: the C channels at a position); other hooks are flattened and probed
 as a whole. The score is R^2 on open positions of the held-out mazes, against a baseline that predicts each
-position's mean over the fit mazes; chance is therefore 0.
+position's mean over those held-out mazes; chance is therefore at most 0, and scores are floored at 0.
 
 Controls: the same probe on the same hooks of `learned.untrained()` (the architecture at initialization) where the
 learner offers it, and on targets shuffled across mazes (a cyclic shift, so no maze keeps its own target). The
@@ -98,19 +98,23 @@ def _ridge(x_fit: np.ndarray, y_fit: np.ndarray, x_test: np.ndarray) -> np.ndarr
 def probe_r2(
     features: np.ndarray, spatial: bool, target: np.ndarray, open_: np.ndarray, fit: np.ndarray, test: np.ndarray
 ) -> float:
-    """Held-out R^2 of a linear probe from features to target on open positions, baseline per-position fit mean.
+    """Held-out R^2 of a linear probe from features to target on open positions of the test mazes.
 
-    `target` and `open_` are (B, H, W); `fit` and `test` index mazes. NaN when the target does not vary.
+    The baseline predicts each position's mean over the test mazes themselves, so a probe that knows only where a
+    position is scores at most 0 (chance). `target` and `open_` are (B, H, W); `fit` and `test` index mazes. NaN
+    when the target does not vary beyond position means. Walls of fit mazes are filled with the baseline for the
+    flattened probe.
     """
-    counts = open_[fit].sum(axis=0)
-    overall = target[fit][open_[fit]].mean()
-    base = np.where(counts > 0, (target[fit] * open_[fit]).sum(axis=0) / np.maximum(counts, 1), overall)
+    counts = open_[test].sum(axis=0)
+    overall = target[test][open_[test]].mean()
+    base = np.where(counts > 0, (target[test] * open_[test]).sum(axis=0) / np.maximum(counts, 1), overall)
     if spatial:
         mask_fit, mask_test = open_[fit], open_[test]
         pred = _ridge(features[fit][mask_fit], target[fit][mask_fit], features[test][mask_test])
         truth, baseline = target[test][mask_test], np.broadcast_to(base, mask_test.shape)[mask_test]
     else:
-        filled = np.where(open_[fit], target[fit], base).reshape(len(fit), -1)
+        fill = np.where(open_[fit], target[fit], 0).sum(axis=0) / np.maximum(open_[fit].sum(axis=0), 1)
+        filled = np.where(open_[fit], target[fit], fill).reshape(len(fit), -1)
         full = _ridge(features[fit], filled, features[test]).reshape(target[test].shape)
         mask_test = open_[test]
         pred, truth = full[mask_test], target[test][mask_test]
