@@ -13,7 +13,10 @@ from mesaopt.learners.base import LearnedAlgorithm, Progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
 from mesaopt.learners.icl import GPTConfig, LSAConfig, fit_gpt, fit_lsa
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
+from mesaopt.learners.planner_probe import fit_planner_costnet
 from mesaopt.learners.programs import learners as programs
+from mesaopt.learners.reachability import ReachabilityConfig, fit_reachability
+from mesaopt.learners.speed_prior import SpeedPriorConfig, fit_speed_prior
 from mesaopt.tasks.base import Task
 
 FitMany = Callable[[BaseModel, list[Task], list[np.random.SeedSequence], Progress], list[LearnedAlgorithm]]
@@ -47,8 +50,6 @@ LEARNERS: dict[str, LearnerEntry] = {
     ),
     "lookup": LearnerEntry(LookupConfig, fit_lookup, "memorizes the train pool's answers", ("maze",)),
     "bfs": LearnerEntry(BFSConfig, fit_bfs, "exact breadth-first search, no training", ("maze",)),
-    "lsa": LearnerEntry(LSAConfig, fit_lsa, "linear self-attention trained by SGD", ("icl",)),
-    "gpt": LearnerEntry(GPTConfig, fit_gpt, "small pre-LN causal transformer trained by SGD", ("icl",)),
     "tabular": _neural("tabular", neural.TabularConfig, "a free output per stored instance: memorizes by construction"),
     "mlp": _neural("mlp", neural.MLPConfig, "MLP over the flattened grid, trained by SGD"),
     "cnn": _neural("cnn", neural.CNNConfig, "feed-forward conv net of fixed depth, trained by SGD"),
@@ -56,6 +57,17 @@ LEARNERS: dict[str, LearnerEntry] = {
     "transformer": _neural("transformer", neural.TransformerConfig, "small transformer, one token per cell"),
     "planner": _neural("planner", neural.PlannerConfig, "differentiable value iteration; learns only the cost map"),
     "hypernet": _neural("hypernet", neural.HypernetConfig, "recurrent or cnn weights from a short learned code"),
+    "planner_costnet": LearnerEntry(
+        neural.PlannerConfig, fit_planner_costnet, "the planner; probes read only its learned cost net", ("maze",)
+    ),
+    "speed_prior": LearnerEntry(
+        SpeedPriorConfig, fit_speed_prior, "recurrent; iterations raised until training mazes are solved", ("maze",)
+    ),
+    "reachability": LearnerEntry(
+        ReachabilityConfig, fit_reachability, "memorizing vs generalizing net from one init; path losses", ("maze",)
+    ),
+    "lsa": LearnerEntry(LSAConfig, fit_lsa, "linear self-attention trained by SGD", ("icl",)),
+    "gpt": LearnerEntry(GPTConfig, fit_gpt, "small pre-LN causal transformer trained by SGD", ("icl",)),
 }
 
 

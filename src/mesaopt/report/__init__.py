@@ -16,6 +16,7 @@ import pandas as pd
 
 from mesaopt import __version__
 from mesaopt.analysis import VERDICT_RULES, HypothesisResult, analyze
+from mesaopt.report.gallery import maze_panels
 from mesaopt.report.plots import metric_vs_axis
 from mesaopt.store import connect, load_study_documents, metrics_frame
 from mesaopt.study import SCALES, Study, StudyError, study_from_document
@@ -76,6 +77,7 @@ class StudyView:
     full_command: str = ""
     compute_time: str = ""
     error: str | None = None
+    panels: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _environment() -> jinja2.Environment:
@@ -184,7 +186,8 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
                 caption += f" ({left_out} series left out)"
             view.figures.append({"src": f"{study.id}/{name}", "caption": caption})
         view.results.append(_result_row(hyp, result))
-    metric_names = [c for c in frame.columns if "." in c and not c.endswith(("_lo", "_hi"))]
+        view.results[-1]["calibration_href"] = _calibration_href() if ".is_" in hyp.metric else ""
+    metric_names = [c for c in frame.columns if "." in c and c not in study.axes and not c.endswith(("_lo", "_hi"))]
     wanted = [h.metric for h in body.hypotheses if h.metric in metric_names]
     view.shown_metrics = list(dict.fromkeys(wanted + metric_names))[:METRICS_SHOWN]
     for row in frame.to_dict("records"):
@@ -199,7 +202,13 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
                 "wall": _cell(row.get("wall_s"), "{:.2f}"),
             }
         )
+    view.panels = maze_panels(root, con, study, frame, figure_dir, _calibration_href())
     return view
+
+
+def _calibration_href() -> str:
+    """The Calibration page's address when a section registered it, else empty (no link)."""
+    return next((s.href for s in EXTRA_SECTIONS if "calibration" in s.href), "")
 
 
 def _cell(value: Any, pattern: str = "{:.4g}") -> str:
@@ -273,5 +282,5 @@ def build_report(root: Path, out: Path) -> Path:
 
 
 # Pages that register themselves in EXTRA_SECTIONS on import.
-from mesaopt.report import theory as _theory_page  # noqa: E402, F401
 from mesaopt.report import calibration as _calibration_page  # noqa: E402, F401
+from mesaopt.report import theory as _theory_page  # noqa: E402, F401
