@@ -19,14 +19,9 @@ from typing import Any
 import numpy as np
 
 from mesaopt.detectors import profile as profile_module
-from mesaopt.detectors.calibration_cases import (
-    BFSNet,
-    DeadEndFilling,
-    GreedyStep,
-    WallFollower,
-    train_small_cnn,
-)
+from mesaopt.detectors.calibration_cases import BFSNet, DeadEndFilling, GreedyStep, WallFollower
 from mesaopt.detectors.profile import LABELS, THRESHOLDS, label_features, profile
+from mesaopt.learners import fit_learner
 from mesaopt.learners.base import LearnedAlgorithm, no_progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
@@ -43,7 +38,7 @@ DEAD_END_ROUNDS = 12
 """Rounds of dead-end filling: solves about half of the 4 x 4 mazes and almost none of the 7 x 7 ones."""
 
 CNN_WIDTH, CNN_LAYERS, CNN_STEPS = 16, 3, 150
-"""The small CNN: 3 layers of 3x3 convolutions (receptive field 7 < the 9 x 9 grid), trained 150 Adam steps."""
+"""The registry's `cnn` learner at 3 layers of 3x3 convolutions (receptive field 7 < the 9 x 9 grid), 150 steps."""
 
 
 @dataclass(frozen=True)
@@ -63,11 +58,10 @@ def _default_iterations(task: Task) -> int:
 
 
 def _cnn(task: Task, seed: np.random.SeedSequence) -> LearnedAlgorithm:
-    """A small CNN trained on fresh mazes (an infinite pool), so it cannot memorize the calibration pool."""
+    """The registry's `cnn` trained on fresh mazes (an infinite pool), so it cannot memorize the calibration pool."""
     fresh = build_task("maze", {**TASK, "pool_size": "inf"}, derive(seed, "cnn.task"))
-    rng = np.random.default_rng(derive(seed, "cnn.data"))
-    torch_seed = int(derive(seed, "cnn.init").generate_state(1)[0])
-    return train_small_cnn(fresh, rng, torch_seed, CNN_WIDTH, CNN_LAYERS, CNN_STEPS)
+    params = {"width": CNN_WIDTH, "depth": CNN_LAYERS, "steps": CNN_STEPS}
+    return fit_learner("cnn", params, fresh, derive(seed, "cnn.fit"), no_progress)
 
 
 CASES = (
@@ -101,7 +95,7 @@ CASES = (
         "small_cnn",
         "heuristic",
         _cnn,
-        f"CNN trained here (receptive field {2 * CNN_LAYERS + 1} < 9 x 9 grid): can only use local evidence",
+        f"the registry's cnn, trained (receptive field {2 * CNN_LAYERS + 1} < 9 x 9 grid): only local evidence",
     ),
 )
 

@@ -3,9 +3,8 @@
 Each class offers the LearnedAlgorithm protocol (solve, hidden_states, size_bits, compute_per_call, describe,
 artifacts) plus `default_iterations` (None where there is no run-time iteration knob):
 - BFSNet: breadth-first search as a recurrent conv network with hand-set weights (a searcher);
-- WallFollower, GreedyStep, DeadEndFilling: local rules (heuristics);
-- SmallCNN: a feed-forward conv net trained here, whose receptive field is smaller than the maze (a heuristic).
-The exact BFS program and the lookup table come from `mesaopt.learners`.
+- WallFollower, GreedyStep, DeadEndFilling: local rules (heuristics).
+The exact BFS program, the lookup table and the small trained CNN come from `mesaopt.learners`.
 """
 
 from __future__ import annotations
@@ -211,77 +210,3 @@ class DeadEndFilling(_Rule):
 
     def describe(self) -> str:
         return f"dead-end filling capped at {self.rounds} rounds; outputs the positions left open"
-
-
-class SmallCNN:
-    """A feed-forward conv net (3x3 layers) trained to mark the path; its receptive field is below the maze's size."""
-
-    def __init__(self, net: nn.Sequential, receptive_field: int) -> None:
-        self.net = net
-        self.receptive_field = receptive_field
-        self.default_iterations = None
-
-    def _run(self, batch) -> list[torch.Tensor]:
-        x = torch.as_tensor(_grids(batch), dtype=torch.float32)
-        outs = []
-        with torch.no_grad():
-            for layer in self.net:
-                x = layer(x)
-                outs.append(x)
-        return outs
-
-    def solve(self, batch, iterations: int | None = None) -> np.ndarray:
-        logits = self._run(batch)[-1][:, 0].numpy()
-        return (logits > 0) & _grids(batch)[:, OPEN].astype(bool)
-
-    def hidden_states(self, batch, iterations: int | None = None) -> dict[str, np.ndarray]:
-        outs = self._run(batch)
-        return {f"conv.{i}": o.numpy() for i, o in enumerate(outs[:-1]) if isinstance(self.net[i], nn.ReLU)}
-
-    def untrained(self) -> SmallCNN:
-        """The same layers at torch's default initialization, seeded."""
-        with torch.random.fork_rng():
-            torch.manual_seed(0)
-            net = small_cnn(self.net[0].out_channels, (len(self.net) + 1) // 2)
-        return SmallCNN(net, self.receptive_field)
-
-    def size_bits(self) -> float:
-        return float(BITS_PER_WEIGHT * sum(p.numel() for p in self.net.parameters()))
-
-    def compute_per_call(self) -> float:
-        return float(sum(p.numel() for p in self.net.parameters()))
-
-    def describe(self) -> str:
-        return f"trained feed-forward CNN, receptive field {self.receptive_field} grid positions"
-
-    def artifacts(self) -> dict[str, np.ndarray]:
-        return {k: v.numpy() for k, v in self.net.state_dict().items()}
-
-
-def small_cnn(width: int, layers: int) -> nn.Sequential:
-    """`layers` 3x3 convolutions with ReLUs between them, ending in one logit channel per position."""
-    modules: list[nn.Module] = []
-    channels = 3
-    for _ in range(layers - 1):
-        modules += [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU()]
-        channels = width
-    modules.append(nn.Conv2d(channels, 1, 3, padding=1))
-    return nn.Sequential(*modules)
-
-
-def train_small_cnn(task, rng: np.random.Generator, seed: int, width: int, layers: int, steps: int) -> SmallCNN:
-    """Fit a SmallCNN on fresh training mazes with per-position cross-entropy (Adam); receptive field 2*layers+1."""
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        net = small_cnn(width, layers)
-    optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
-    loss_fn = nn.BCEWithLogitsLoss()
-    for _ in range(steps):
-        batch = task.sample_train(64, rng)
-        x = torch.as_tensor(_grids(batch), dtype=torch.float32)
-        y = torch.as_tensor(task.solutions(batch), dtype=torch.float32)
-        loss = loss_fn(net(x)[:, 0], y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return SmallCNN(net, 2 * layers + 1)

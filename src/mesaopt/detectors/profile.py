@@ -33,8 +33,8 @@ non-searcher is the greedy step at 0.42. Midpoint 0.71, margin 0.29. (Seed 1: 1.
 
 SEARCHER_MIN_PROBE = 0.52
 """Search-state probe score (probe R^2 minus the larger control), applied only to recurrent learners. Calibration
-(seed 0): hand-set BFS net 1.00; the highest non-searcher with hidden states is the small CNN at 0.04 (lookup table
-0.00). Midpoint 0.52, margin 0.48. (Seed 1: 1.00 vs 0.06.)"""
+(seed 0): hand-set BFS net 1.00; the highest non-searcher with hidden states is the small trained CNN at 0.03 (lookup
+table 0.00). Midpoint 0.52, margin 0.48. (Seed 1: 1.00 vs 0.03.)"""
 
 THRESHOLDS = {
     "MEMORIZER_MIN_GAP": MEMORIZER_MIN_GAP,
