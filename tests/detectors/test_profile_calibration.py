@@ -79,9 +79,13 @@ def test_profile_refuses_other_task_families():
         DETECTORS["power"].run(BFSNet(4), NotAMaze())
 
 
+HELD_OUT_SEED = 1
+"""The thresholds in detectors/profile.py were set from the seed-0 calibration; the tests check a seed they never saw."""
+
+
 @pytest.fixture(scope="module")
 def calibration():
-    return calibrate(0)
+    return calibrate(HELD_OUT_SEED)
 
 
 def test_calibration_gives_every_case_its_constructed_label(calibration):
