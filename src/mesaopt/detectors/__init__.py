@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mesaopt.detectors import compute, extrapolation, icl, match, power, probe, profile, retarget, transfer
 from mesaopt.learners.base import LearnedAlgorithm
+from mesaopt.learners.programs.maze_learner import LABEL_METRICS, label_agreement
 from mesaopt.tasks.base import Task
 
 
@@ -45,6 +46,9 @@ DETECTORS: dict[str, DetectorEntry] = {
     ),
     "profile": DetectorEntry(
         profile.profile_detector, profile.METRICS, "the whole battery plus a memorizer/heuristic/searcher label"
+    ),
+    "label_agreement": DetectorEntry(
+        label_agreement, LABEL_METRICS, "profile's label vs a program's structural label (agrees 1 or 0)"
     ),
     "icl_baselines": DetectorEntry(
         icl.icl_baselines, icl.BASELINE_METRICS, "in-context regression: distance to ridge and to dMMSE"

@@ -15,6 +15,7 @@ from mesaopt.learners.icl import GPTConfig, LSAConfig, fit_gpt, fit_lsa
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
 from mesaopt.learners.planner_probe import fit_planner_costnet
 from mesaopt.learners.programs import learners as programs
+from mesaopt.learners.programs import maze_learner as maze_programs
 from mesaopt.learners.reachability import ReachabilityConfig, fit_reachability
 from mesaopt.learners.speed_prior import SpeedPriorConfig, fit_speed_prior
 from mesaopt.tasks.base import Task
@@ -47,6 +48,12 @@ LEARNERS: dict[str, LearnerEntry] = {
     "genetic": LearnerEntry(programs.LocalConfig, programs.fit_genetic, "genetic algorithm on programs", programs.TASKS),
     "structure": LearnerEntry(
         programs.StructureConfig, programs.fit_structure, "seed 003's Hfh/Hsd/Hfd in the DSL", ("deploy",)
+    ),
+    "maze_enumerate": LearnerEntry(
+        maze_programs.MazeEnumerateConfig,
+        maze_programs.fit_maze_enumerate,
+        "search of maze programs (stored paths vs BFS) under c + g*log2(t)",
+        maze_programs.TASKS,
     ),
     "lookup": LearnerEntry(LookupConfig, fit_lookup, "memorizes the train pool's answers", ("maze",)),
     "bfs": LearnerEntry(BFSConfig, fit_bfs, "exact breadth-first search, no training", ("maze",)),
