@@ -14,6 +14,7 @@ from mesaopt.learners.programs.maze_learner import (
     MazeProgram,
     fit_maze_enumerate,
     formula_crossover,
+    is_general,
     label_agreement,
 )
 from mesaopt.tasks.maze import GOAL, OPEN, START, MazeBatch, MazeConfig, MazeTask, shortest_path
@@ -99,6 +100,8 @@ def test_general_solver_solves_novel_and_harder_mazes_and_the_battery_calls_it_a
     for batch in (task.novel(), task.harder()):
         assert task.success(batch, general.solve(batch)).all()
     assert label_agreement(general, task)["agrees"] == 1.0
+    assert is_general(general.program, 8) and not is_general(("search", 4, 15, "open", ("goal",)), 8)
+    assert not is_general(("search", 64, 0b0110, "open", ("goal",)), 8) and not is_general(("moves", ()), 8)
     stored = MazeProgram(MazeDsl(3, 3), ("moves", (R, R, D, D)), 5.0)
     result = label_agreement(stored, task)
     assert result["known"] == 1.0 and result["battery_is_searcher"] == 0.0

@@ -146,6 +146,15 @@ def compression_curve(dsl: MazeDsl, grid: np.ndarray, g: float, max_depth: int) 
     }
 
 
+def is_general(program: Node, depth: int) -> bool:
+    """Whether a program is the general solver of its maze size: a search reading the goal, through open passages,
+    trying all four moves, at least `depth` deep (the longest path such a maze can have)."""
+    if program[0] != "search":
+        return False
+    _, k, moveset, space, objective = program
+    return k >= depth and moveset == ALL_MOVES and space == "open" and objective == ("goal",)
+
+
 def _batch(grids: np.ndarray):
     from mesaopt.tasks.maze import MazeBatch
 
@@ -180,6 +189,7 @@ def fit_maze_enumerate(
         "score": chosen.score(config.g),
         "path_length": float(np.mean(lengths)),
         "correct_programs": float(len(found)),
+        "is_general_solver": float(is_general(chosen.program, depth)),
         "c_general": float(general_c(dsl, depth)),
         **_cost_metrics("memorizer", best(found, 0.0, "memorizer")),
         **_cost_metrics("searcher", best(found, 0.0, "searcher")),
