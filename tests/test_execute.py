@@ -11,6 +11,7 @@ import textwrap
 import time
 
 import duckdb
+import pytest
 
 from mesaopt import detectors
 from mesaopt.execute import execute_plan, execute_run, plan_sweep
@@ -44,13 +45,14 @@ def test_a_raising_run_is_recorded_as_failed_and_the_sweep_goes_on(tmp_path):
     assert plan_sweep(tmp_path, [bad, good], retry_failed=True).to_run == [bad]
 
 
-def test_a_nan_metric_fails_the_run(monkeypatch):
+@pytest.mark.parametrize(("value", "word"), [(math.nan, "NaN"), (math.inf, "infinite"), ([1.0, -math.inf], "infinite")])
+def test_a_non_finite_metric_fails_the_run(monkeypatch, value, word):
     entry = detectors.DETECTORS["transfer"]
     monkeypatch.setitem(
-        detectors.DETECTORS, "transfer", detectors.DetectorEntry(lambda la, t: {"ratio": math.nan}, entry.metrics, "")
+        detectors.DETECTORS, "transfer", detectors.DetectorEntry(lambda la, t: {"ratio": value}, entry.metrics, "")
     )
     record = execute_run(spec().to_json())
-    assert record.status == "failed" and "NaN" in record.error
+    assert record.status == "failed" and word in record.error and "transfer.ratio" in record.error
 
 
 def test_a_corrupt_run_directory_is_detected_and_rerun(tmp_path):

@@ -61,12 +61,14 @@ def _environment() -> dict[str, str]:
 
 
 def _clean_metrics(metrics: dict[str, Any]) -> dict[str, float | list[float]]:
-    """Plain floats (or lists of floats) only; raise on NaN so the run is recorded as failed."""
+    """Plain floats (or lists of floats) only; raise on NaN or infinity so the run is recorded as failed."""
     out: dict[str, float | list[float]] = {}
     for name, value in metrics.items():
         values = [float(v) for v in np.ravel(value)] if np.ndim(value) else [float(value)]
-        if any(math.isnan(v) for v in values):
-            raise FloatingPointError(f"metric {name!r} is NaN")
+        bad = next((v for v in values if not math.isfinite(v)), None)
+        if bad is not None:
+            kind = "NaN" if math.isnan(bad) else "infinite"
+            raise FloatingPointError(f"metric {name!r} is {kind}: metrics must be finite numbers")
         out[name] = values if np.ndim(value) else values[0]
     return out
 
