@@ -367,8 +367,9 @@ def _check_body(path: Path, body: StudyBody) -> tuple[dict[str, list[Any]], list
     return axes, groups
 
 
-def load_study(path: Path, scale: str = "quick") -> Study:
+def load_study(path: Path | str, scale: str = "quick") -> Study:
     """Read, validate and resolve a study file at one scale; raise StudyError on any problem."""
+    path = Path(path)
     if scale not in SCALES:
         raise StudyError(f"{path}: scale {scale!r} is unknown; allowed: {', '.join(SCALES)}")
     if not STUDY_ID.fullmatch(path.stem):
