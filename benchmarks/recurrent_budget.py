@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--eval-size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--deep-supervision", action="store_true", help="loss on the last half of the iterations")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     entry = LEARNERS["recurrent"]
@@ -46,6 +47,7 @@ def main() -> None:
             "iterations": args.iterations,
             "lr": args.lr,
             "warmup": min(50, args.steps // 10),
+            "deep_supervision": args.deep_supervision,
         }
     )
     task = build_task("maze", {"size": 5, "eval_size": args.eval_size}, np.random.SeedSequence(args.seed))

@@ -139,9 +139,15 @@ def test_group_training_matches_one_by_one(kind):
         np.testing.assert_array_equal(a.solve(task.novel()), b.solve(task.novel()))
 
 
-def test_stateful_and_ponder_options_train(maze):
+def test_recurrent_options_train(maze):
     entry = LEARNERS["recurrent"]
-    for extra in ({"stateful": True}, {"ponder_cost": 0.01}, {"tied": False, "progressive": False}):
+    options = (
+        {"stateful": True},
+        {"ponder_cost": 0.01},
+        {"tied": False, "progressive": False},
+        {"deep_supervision": True},
+    )
+    for extra in options:
         config = entry.config.model_validate({**SMOKE["recurrent"], **extra})
         solver = entry.fit(config, maze, np.random.SeedSequence(0), lambda *_: None)
         assert solver.solve(maze.novel(40)).shape == (40, 7, 7)

@@ -78,6 +78,9 @@ class RecurrentConfig(NeuralConfig):
     iterations: int = Field(default=20, ge=1, description="iterations T at training (and the default at test)")
     tied: bool = Field(default=True, description="one block shared by all iterations; False: one per iteration")
     progressive: bool = Field(default=True, description="progressive loss: n steps without grad, then k with grad")
+    deep_supervision: bool = Field(
+        default=False, description="loss averaged over read-outs of the last half of the iterations (not progressive)"
+    )
     ponder_cost: float | None = Field(
         default=None, ge=0, description="learned halting with this cost per expected step; None: no halting"
     )
@@ -176,6 +179,7 @@ def make_loss(kind: str, config: NeuralConfig):
     progressive = recurrent and getattr(config, "progressive", True)
     ponder = kind == "recurrent" and config.ponder_cost is not None
     stateful = kind == "recurrent" and config.stateful
+    deep = kind == "recurrent" and config.deep_supervision
     carry: dict[str, torch.Tensor] = {}
 
     def loss_fn(model, batch, step):
@@ -188,6 +192,10 @@ def make_loss(kind: str, config: NeuralConfig):
             h = model(x, state=state, output="state")
             carry["h"] = RecurrentNet.carry(h)
             logits = model(x, iterations=0, state=h)
+        elif deep:  # replaces the progressive loss: every late read-out is trained
+            states = model(x, output="states")
+            late = torch.stack([model(x, iterations=0, state=h) for h in states[len(states) // 2 :]])
+            return _bce(late, y.expand_as(late)), {"exact": _exact(late[-1], y)}
         elif progressive:
             total = config.iterations
             rng = np.random.default_rng([PROGRESSIVE_STREAM, step])
