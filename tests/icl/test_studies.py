@@ -15,3 +15,7 @@ def test_icl_studies_run_at_smoke_scale(workdir) -> None:
         metrics = json.loads((marker.parent / "metrics.json").read_text())
         keys = metrics.get("metrics", metrics)
         assert any(k.startswith("train.novel_delta_ridge") for k in keys)
+    page = (workdir / "report" / "studies" / "icl_diversity.html").read_text()
+    assert "Over training" in page, "the distances logged over training are not drawn"
+    figures = sorted(p.name for p in (workdir / "report" / "studies" / "icl_diversity").glob("train_*.png"))
+    assert "train_novel_delta_ridge.png" in figures and "train_novel_delta_dmmse.png" in figures, figures

@@ -16,6 +16,7 @@ import pandas as pd
 
 from mesaopt import __version__
 from mesaopt.analysis import VERDICT_RULES, HypothesisResult, analyze
+from mesaopt.report.curves import training_panel
 from mesaopt.report.gallery import maze_panels
 from mesaopt.report.plots import metric_vs_axis
 from mesaopt.store import connect, load_study_documents, metrics_frame
@@ -203,6 +204,8 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
             }
         )
     view.panels = maze_panels(root, con, study, frame, figure_dir, _calibration_href())
+    view.panels.append(training_panel(study, con, frame, figure_dir))
+    view.panels = [p for p in view.panels if p is not None]
     return view
 
 
