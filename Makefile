@@ -20,6 +20,8 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml constraints.txt
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
+	@# The calibration page of the report needs one calibration record; later demos reuse it.
+	@test -f runs/calibration.json || $(BIN)/mesaopt calibrate
 	$(BIN)/mesaopt run --scale quick
 
 test: $(VENV)/.installed-dev
