@@ -80,7 +80,7 @@ def test_profile_refuses_other_task_families():
 
 
 HELD_OUT_SEED = 1
-"""The thresholds in detectors/profile.py were set from the seed-0 calibration; the tests check a seed they never saw."""
+"""Thresholds in detectors/profile.py come from the seed-0 calibration; the tests check a seed they never saw."""
 
 
 @pytest.fixture(scope="module")

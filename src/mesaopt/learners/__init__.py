@@ -45,7 +45,9 @@ LEARNERS: dict[str, LearnerEntry] = {
         programs.EnumerateConfig, programs.fit_enumerate, "Levin enumeration of DSL programs", programs.TASKS
     ),
     "hillclimb": LearnerEntry(programs.LocalConfig, programs.fit_hillclimb, "mutation hill-climbing", programs.TASKS),
-    "genetic": LearnerEntry(programs.LocalConfig, programs.fit_genetic, "genetic algorithm on programs", programs.TASKS),
+    "genetic": LearnerEntry(
+        programs.LocalConfig, programs.fit_genetic, "genetic algorithm on programs", programs.TASKS
+    ),
     "structure": LearnerEntry(
         programs.StructureConfig, programs.fit_structure, "seed 003's Hfh/Hsd/Hfd in the DSL", ("deploy",)
     ),
