@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mesaopt.detectors.mazetools import descend, positions
+from mesaopt.detectors.mazetools import positions
 from mesaopt.tasks import maze
 from mesaopt.tasks.maze import GOAL, MOVES, OPEN, START
 
@@ -84,7 +84,7 @@ class BFSNet:
         last = self._states(batch, steps)[-1].numpy()
         visited, count = last[:, 0] > 0.5, last[:, 1]
         dist = np.where(visited, np.rint(steps - count), -1).astype(np.int64)
-        return descend(dist, _grids(batch))
+        return maze.descend(dist, _grids(batch))
 
     def hidden_states(self, batch, iterations: int | None = None) -> dict[str, np.ndarray]:
         return {f"recur.{t}": s.numpy() for t, s in enumerate(self._states(batch, iterations))}

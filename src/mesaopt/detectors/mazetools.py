@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from mesaopt.learners.lookup import hamming_distances
 from mesaopt.tasks import maze
-from mesaopt.tasks.maze import MOVES, START, MazeBatch
+from mesaopt.tasks.maze import START, MazeBatch
 
 
 def require_maze(batch: Any, detector: str) -> np.ndarray:
@@ -49,38 +50,6 @@ def positions(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.divmod(flat, mask.shape[-1])
 
 
-def descend(dist: np.ndarray, grids: np.ndarray) -> np.ndarray:
-    """Path mask read from a goal-distance field: walk downhill from the start, ties in the task's move order.
-
-    Positions with dist < 0 are unreached; a start that is unreached gives an empty mask. On an exact BFS field
-    this reproduces `tasks.maze.shortest_path` position for position.
-    """
-    batch, height, width = dist.shape
-    path = np.zeros((batch, height, width), dtype=bool)
-    index = np.arange(batch)
-    rows, cols = positions(grids[:, START].astype(bool))
-    alive = dist[index, rows, cols] >= 0
-    path[index[alive], rows[alive], cols[alive]] = True
-    for _ in range(int(dist.max(initial=0))):
-        here = dist[index, rows, cols]
-        moving = alive & (here > 0)
-        if not moving.any():
-            break
-        chosen = np.zeros(batch, dtype=bool)
-        next_rows, next_cols = rows.copy(), cols.copy()
-        for dr, dc in MOVES:
-            r, c = rows + dr, cols + dc
-            inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)
-            rs, cs = np.clip(r, 0, height - 1), np.clip(c, 0, width - 1)
-            downhill = inside & moving & ~chosen & (dist[index, rs, cs] == here - 1) & (dist[index, rs, cs] >= 0)
-            next_rows[downhill], next_cols[downhill] = r[downhill], c[downhill]
-            chosen |= downhill
-        alive &= ~(moving & ~chosen)
-        rows, cols = next_rows, next_cols
-        path[index[moving & chosen], rows[moving & chosen], cols[moving & chosen]] = True
-    return path
-
-
 def reaches(mask: np.ndarray, grids: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Whether each output mask links the start to the target position through 4-connected mask positions."""
     mask = np.asarray(mask, dtype=bool)
@@ -96,11 +65,8 @@ def move_goal(grids: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
 
 
 def nearest(queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Index of the key grid nearest to each query grid in Hamming distance."""
-    q = queries.reshape(len(queries), -1).astype(np.float32)
-    k = keys.reshape(len(keys), -1).astype(np.float32)
-    distances = q.sum(axis=1)[:, None] + k.sum(axis=1)[None, :] - 2 * q @ k.T
-    return distances.argmin(axis=1)
+    """Index of the key grid nearest to each query grid in Hamming distance, as the lookup learner picks it."""
+    return hamming_distances(queries, keys).argmin(axis=1)
 
 
 def batch_of(grids: np.ndarray) -> MazeBatch:

@@ -19,19 +19,23 @@ class LookupConfig(BaseModel):
     max_entries: int = Field(default=4096, ge=1, description="instances stored when the pool is infinite")
 
 
+def hamming_distances(queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Hamming distance between every query and every key (0/1 arrays, one instance per leading index), (Q, K)."""
+    q = queries.reshape(len(queries), -1).astype(np.float32)
+    k = keys.reshape(len(keys), -1).astype(np.float32)
+    return q.sum(axis=1, dtype=np.float64)[:, None] + k.sum(axis=1, dtype=np.float64)[None, :] - 2 * (q @ k.T)
+
+
 class LookupTable:
     """Answers a stored instance from memory and any other instance with the nearest stored answer."""
 
     def __init__(self, keys: np.ndarray, answers: np.ndarray) -> None:
         self.keys = keys.reshape(len(keys), -1).astype(np.uint8)
         self.answers = answers
-        self._key_weight = self.keys.sum(axis=1, dtype=np.float64)
 
     def _distances(self, batch) -> np.ndarray:
         """Hamming distance from every query to every stored key, shape (B, K)."""
-        queries = np.asarray(batch.inputs).reshape(len(batch), -1).astype(np.float32)
-        overlap = queries @ self.keys.T.astype(np.float32)
-        return queries.sum(axis=1, dtype=np.float64)[:, None] + self._key_weight[None, :] - 2 * overlap
+        return hamming_distances(np.asarray(batch.inputs), self.keys)
 
     def solve(self, batch, iterations: int | None = None) -> np.ndarray:
         return self.answers[self._distances(batch).argmin(axis=1)]

@@ -20,6 +20,7 @@ from mesaopt.tasks.maze_grid import GOAL, MOVES, OPEN, START, MazeBatch, cell_po
 from mesaopt.tasks.maze_render import render_ascii, render_png
 from mesaopt.tasks.maze_truth import (
     dead_end_filling_states,
+    descend,
     distance_field,
     distances,
     frontier_masks,
@@ -33,6 +34,7 @@ __all__ = [
     "MOVES",
     "OPEN",
     "START",
+    "descend",
     "MazeBatch",
     "MazeConfig",
     "MazeTask",

@@ -46,7 +46,11 @@ def _bfs(open_: np.ndarray, source: np.ndarray, max_steps: int, dist: np.ndarray
 
 @numba.njit(cache=True)
 def _descend(dist: np.ndarray, rows: np.ndarray, cols: np.ndarray, path: np.ndarray) -> None:
-    """From each start, step to the first neighbour (up, right, down, left) one closer to the source."""
+    """From each start, step to the first neighbour (up, right, down, left) one closer to the source.
+
+    A field that is not an exact BFS field (one read off a network, say) may have no such neighbour: the walk stops
+    there and keeps the part of the path it drew.
+    """
     _, height, width = dist.shape
     for b in range(dist.shape[0]):
         r, c = rows[b], cols[b]
@@ -55,11 +59,15 @@ def _descend(dist: np.ndarray, rows: np.ndarray, cols: np.ndarray, path: np.ndar
         path[b, r, c] = True
         while dist[b, r, c] > 0:
             here = dist[b, r, c]
+            moved = False
             for dr, dc in ((-1, 0), (0, 1), (1, 0), (0, -1)):
                 rr, cc = r + dr, c + dc
                 if 0 <= rr < height and 0 <= cc < width and dist[b, rr, cc] == here - 1:
                     r, c = rr, cc
+                    moved = True
                     break
+            if not moved:
+                break
             path[b, r, c] = True
 
 
@@ -83,11 +91,16 @@ def distances(grids: np.ndarray, source: Source = "goal", max_steps: int | None 
 
 def shortest_path(grids: np.ndarray, max_steps: int | None = None) -> np.ndarray:
     """The shortest start-to-goal path as a mask, ties broken by the fixed move order; empty if not reached."""
-    dist = distances(grids, "goal", max_steps)
+    return descend(distances(grids, "goal", max_steps), grids)
+
+
+def descend(dist: np.ndarray, grids: np.ndarray) -> np.ndarray:
+    """The path mask read off a goal-distance field (-1 = unreached): walk downhill from each start, ties in MOVES
+    order. An unreached start gives an empty mask; on an exact BFS field this is the shortest path."""
     batch, _, width = dist.shape
     rows, cols = np.divmod(grids[:, START].reshape(batch, -1).argmax(axis=1), width)
     path = np.zeros(dist.shape, dtype=bool)
-    _descend(dist, rows.astype(np.int64), cols.astype(np.int64), path)
+    _descend(np.ascontiguousarray(dist, dtype=np.int64), rows.astype(np.int64), cols.astype(np.int64), path)
     return path
 
 
