@@ -126,37 +126,56 @@ def levin_select(correct: list[tuple[int, float]], g: float) -> int | None:
     return int(in_phase[order[0]])
 
 
-class Enumerator:
-    """Bottom-up enumeration of one DSL's programs on fixed training inputs; see the module docstring."""
+class LevelSearch:
+    """The generic core of bottom-up enumeration by cost level, shared by the word and the maze languages.
 
-    def __init__(self, dsl: Dsl, inputs: np.ndarray, answers: np.ndarray, config: EnumConfig) -> None:
-        self.dsl, self.config = dsl, config
-        self.inputs = np.asarray(inputs, dtype=np.int64)
-        self.answers = np.asarray(answers, dtype=np.int64) & dsl.mask
-        self.n = len(self.inputs)
+    A subclass supplies `expand(cost)` (emit every candidate of exactly `cost` bits through `_emit`), `node(pid)`
+    (rebuild a stored program), `_signature(vals, steps)` (two 64-bit hashes of a row of outputs and step counts)
+    and `_hits(vals)` (which rows answer every training instance). The core keeps the levels per context, prunes
+    by (outputs, steps) signatures, records the correct programs, stops when the next level cannot beat the
+    incumbent's score (or at the caps), and returns the Levin choice. `require_labels` with `label_of` keeps going
+    until a correct program of each named label has been met (the cheapest of each, by c).
+    """
+
+    def __init__(self, config, n: int) -> None:
+        self.config = config
+        self.n = n
         self.store: list[tuple] = []
-        self.main: dict[int, Level] = {}
-        self.cond: dict[int, Level] = {}
-        self.body: dict[int, dict[int, Level]] = {k: {} for k in config.widths}
-        self.body_match: dict[int, dict[int, tuple]] = {k: {} for k in config.widths}
+        self.levels: dict[str, dict[int, Level]] = {}
         self.seen: dict[str, SignatureSet] = {}
         self.candidates = 0
         self.correct: list[tuple[int, int, float]] = []
         self.extra: list[tuple[Node, int, float]] = []
         self.truncated = False
-        rng = np.random.default_rng(0)
-        self._weights = rng.integers(1, 2**63, size=(2, self.n), dtype=np.uint64) | np.uint64(1)
-        body_width = (1 << max(config.widths, default=0)) + 1
-        spare = 52 - max(dsl.word_bits, 8) - math.ceil(math.log2(body_width))
-        self._body_weights = rng.integers(1, 2 ** max(spare, 8), size=(body_width, 2)).astype(np.float64)
+        self.require_labels: tuple[str, ...] = ()
+        self.label_of = None
+        self._labels_met: set[str] = set()
+
+    # ---- hooks -------------------------------------------------------------------------------------------------
+    def expand(self, cost: int) -> None:
+        raise NotImplementedError
+
+    def node(self, pid: int) -> Node:
+        raise NotImplementedError
+
+    def _signature(self, vals: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _hits(self, vals: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Called once after the last level (e.g. to add programs held back from the levels)."""
 
     # ---- bookkeeping -------------------------------------------------------------------------------------------
     def _level(self, context: str, cost: int) -> Level:
-        if context == "main":
-            return self.main.setdefault(cost, Level())
-        if context == "cond":
-            return self.cond.setdefault(cost, Level())
-        return self.body[int(context[4:])].setdefault(cost, Level())
+        return self.levels.setdefault(context, {}).setdefault(cost, Level())
+
+    def _get(self, context: str, cost: int):
+        if cost <= 0:
+            return None
+        level = self.levels.get(context, {}).get(cost)
+        return level.arrays() if level else None
 
     def _emit(self, context: str, cost: int, vals: np.ndarray, steps: np.ndarray, make: tuple) -> None:
         """Prune a batch of candidates by equivalence and keep the new ones; `make` describes their provenance."""
@@ -164,8 +183,9 @@ class Enumerator:
         self.candidates += count
         if count == 0:
             return
-        ok = (steps <= self.config.max_steps) if steps.ndim == 1 else (steps <= self.config.max_steps).all(axis=1)
-        h1, h2 = self._hash(vals, steps)
+        cap = self.config.max_steps
+        ok = (steps <= cap) if steps.ndim == 1 else (steps <= cap).all(axis=1)
+        h1, h2 = self._signature(vals, steps)
         _, reps = np.unique(h1, return_index=True)
         reps = reps[ok[reps]]
         seen = self.seen.setdefault(context, SignatureSet())
@@ -187,11 +207,80 @@ class Enumerator:
         level.steps.append(kept_steps)
         level.size += len(reps)
         if context == "main":
-            hits = np.flatnonzero((kept_vals == self.answers).all(axis=1))
-            for h in hits.tolist():
+            for h in np.flatnonzero(self._hits(kept_vals)).tolist():
                 self.correct.append((int(ids[h]), cost, float(kept_steps[h].mean())))
+                if self.require_labels:
+                    self._labels_met.add(self.label_of(self.node(int(ids[h]))))
 
-    def _hash(self, vals: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # ---- driver ------------------------------------------------------------------------------------------------
+    def run(self, deadline: float | None = None) -> EnumResult:
+        """Enumerate cost levels until the incumbent cannot be beaten or a cap is hit; return the Levin choice."""
+        cfg = self.config
+        start = time.perf_counter()
+        deadline = deadline or (start + cfg.time_budget_s)
+        exhaustive = True
+        reached = 0
+        for cost in range(1, cfg.max_cost + 1):
+            reached = cost
+            self.expand(cost)
+            best = self._best_score()
+            labels_done = set(self.require_labels) <= self._labels_met
+            if best is not None and cost + 1 >= best and labels_done:
+                break
+            if time.perf_counter() > deadline:
+                exhaustive = False
+                break
+        else:
+            best = self._best_score()
+            exhaustive = best is not None and cfg.max_cost + 1 >= best
+        self.finish()
+        return self._result(time.perf_counter() - start, reached, exhaustive and not self.truncated)
+
+    def _best_score(self) -> float | None:
+        pairs = [(c, t) for _, c, t in self.correct]
+        if not pairs:
+            return None
+        g = self.config.g
+        return min(c + g * math.log2(t) for c, t in pairs)
+
+    def _result(self, seconds: float, reached: int, exhaustive: bool) -> EnumResult:
+        found = [(self.node(pid), c, t) for pid, c, t in self.correct] + self.extra
+        index = levin_select([(c, t) for _, c, t in found], self.config.g)
+        kept = len(self.store)
+        if index is None:
+            return EnumResult(
+                None, math.inf, math.inf, math.inf, found, self.candidates, kept, seconds, reached, exhaustive
+            )
+        node, c, t = found[index]
+        score = c + self.config.g * math.log2(t)
+        return EnumResult(node, c, t, score, found, self.candidates, kept, seconds, reached, exhaustive)
+
+
+class Enumerator(LevelSearch):
+    """Bottom-up enumeration of one word DSL's programs on fixed training inputs; see the module docstring."""
+
+    def __init__(self, dsl: Dsl, inputs: np.ndarray, answers: np.ndarray, config: EnumConfig) -> None:
+        super().__init__(config, len(inputs))
+        self.dsl = dsl
+        self.inputs = np.asarray(inputs, dtype=np.int64)
+        self.answers = np.asarray(answers, dtype=np.int64) & dsl.mask
+        self.body_match: dict[int, dict[int, tuple]] = {k: {} for k in config.widths}
+        self._tables_left: dict[int, list[Node]] | None = None
+        rng = np.random.default_rng(0)
+        self._weights = rng.integers(1, 2**63, size=(2, self.n), dtype=np.uint64) | np.uint64(1)
+        body_width = (1 << max(config.widths, default=0)) + 1
+        spare = 52 - max(dsl.word_bits, 8) - math.ceil(math.log2(body_width))
+        self._body_weights = rng.integers(1, 2 ** max(spare, 8), size=(body_width, 2)).astype(np.float64)
+
+    @property
+    def main(self) -> dict[int, Level]:
+        """The main-context levels by cost."""
+        return self.levels.setdefault("main", {})
+
+    def _hits(self, vals: np.ndarray) -> np.ndarray:
+        return (vals == self.answers).all(axis=1)
+
+    def _signature(self, vals: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Two independent signatures of each (outputs, steps) row, computed exactly (independent of batching).
 
         Instance rows are narrow: each (value, steps) pair packed into one word (values have at most 16 bits), then
@@ -269,17 +358,6 @@ class Enumerator:
                 steps + 1,
                 (lambda keep, ids=ids, name=name: [(OP_UNARY, name, int(ids[i])) for i in keep],),
             )
-
-    def _get(self, context: str, cost: int):
-        if cost <= 0:
-            return None
-        if context == "main":
-            level = self.main.get(cost)
-        elif context == "cond":
-            level = self.cond.get(cost)
-        else:
-            level = self.body[int(context[4:])].get(cost)
-        return level.arrays() if level else None
 
     def _pairs(self, context_a: str, context_b: str, total: int):
         """Every (left level, right level) pair whose costs sum to `total`."""
@@ -414,64 +492,34 @@ class Enumerator:
             return ("search", entry[1], self.node(entry[2]), self.node(entry[3]))
         return entry[1]
 
-    def run(self, deadline: float | None = None) -> EnumResult:
-        """Enumerate cost levels until the incumbent cannot be beaten or a cap is hit; return the Levin choice."""
+    def expand(self, cost: int) -> None:
+        """Every word program of exactly `cost` bits: search bodies, conditions, then main-context programs."""
         cfg = self.config
-        start = time.perf_counter()
-        deadline = deadline or (start + cfg.time_budget_s)
-        tables = self._tables()
-        exhaustive = True
-        reached = 0
-        for cost in range(1, cfg.max_cost + 1):
-            reached = cost
-            for width in cfg.widths:
-                ctx = f"body{width}"
-                self._leaves(ctx, cost, width)
-                self._unary(ctx, cost, width)
-                self._binary(ctx, cost, width)
-            if cfg.allow_if:
-                self._eq(cost)
-            self._leaves("main", cost, None)
-            for node in tables.pop(cost, []):
-                vals, steps = run(self.dsl, node, self.inputs)
-                self._emit("main", cost, vals[None], steps[None], (lambda keep, node=node: [(OP_TABLE, node)],))
-            self._unary("main", cost, None)
-            self._binary("main", cost, None)
-            if cfg.allow_if:
-                self._if(cost)
-            self._search(cost)
-            best = self._best_score(tables)
-            if best is not None and cost + 1 >= best:
-                break
-            if time.perf_counter() > deadline:
-                exhaustive = False
-                break
-        else:
-            exhaustive = self._best_score(tables) is not None and cfg.max_cost + 1 >= self._best_score(tables)
-        for cost, nodes in tables.items():
+        if self._tables_left is None:
+            self._tables_left = self._tables()
+        for width in cfg.widths:
+            ctx = f"body{width}"
+            self._leaves(ctx, cost, width)
+            self._unary(ctx, cost, width)
+            self._binary(ctx, cost, width)
+        if cfg.allow_if:
+            self._eq(cost)
+        self._leaves("main", cost, None)
+        for node in self._tables_left.pop(cost, []):
+            vals, steps = run(self.dsl, node, self.inputs)
+            self._emit("main", cost, vals[None], steps[None], (lambda keep, node=node: [(OP_TABLE, node)],))
+        self._unary("main", cost, None)
+        self._binary("main", cost, None)
+        if cfg.allow_if:
+            self._if(cost)
+        self._search(cost)
+
+    def finish(self) -> None:
+        """Tables dearer than the last level enumerated still count as found (they are correct by construction)."""
+        for cost, nodes in (self._tables_left or {}).items():
             for node in nodes:
                 _, steps = run(self.dsl, node, self.inputs)
                 self.extra.append((node, cost, float(steps.mean())))
-        return self._result(time.perf_counter() - start, reached, exhaustive and not self.truncated)
-
-    def _best_score(self, tables: dict[int, list[Node]]) -> float | None:
-        pairs = [(c, t) for _, c, t in self.correct]
-        if not pairs:
-            return None
-        g = self.config.g
-        return min(c + g * math.log2(t) for c, t in pairs)
-
-    def _result(self, seconds: float, reached: int, exhaustive: bool) -> EnumResult:
-        found = [(self.node(pid), c, t) for pid, c, t in self.correct] + self.extra
-        index = levin_select([(c, t) for _, c, t in found], self.config.g)
-        kept = len(self.store)
-        if index is None:
-            return EnumResult(
-                None, math.inf, math.inf, math.inf, found, self.candidates, kept, seconds, reached, exhaustive
-            )
-        node, c, t = found[index]
-        score = c + self.config.g * math.log2(t)
-        return EnumResult(node, c, t, score, found, self.candidates, kept, seconds, reached, exhaustive)
 
 
 def enumerate_programs(dsl: Dsl, inputs: np.ndarray, answers: np.ndarray, config: EnumConfig) -> EnumResult:
