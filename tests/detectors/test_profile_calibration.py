@@ -10,7 +10,7 @@ from mesaopt.detectors.calibration import CASES, calibrate, read_calibration, wr
 from mesaopt.detectors.calibration_cases import BFSNet
 from mesaopt.detectors.profile import (
     LABELS,
-    MEMORIZER_MIN_GAP,
+    MEMORIZER_MIN_RELATIVE_GAP,
     SEARCHER_MIN_PROBE,
     SEARCHER_MIN_SUCCESS,
     label_of,
@@ -33,7 +33,8 @@ def _metrics(pool, novel, harder, probe=0.0, recurrent=0.0):
 
 
 def test_label_rules_by_hand():
-    assert label_of(_metrics(1.0, 1.0 - MEMORIZER_MIN_GAP, 0.0))[0] == "memorizer"
+    assert label_of(_metrics(1.0, 1.0 - MEMORIZER_MIN_RELATIVE_GAP, 0.0))[0] == "memorizer"
+    assert label_of(_metrics(1.0, 1.0 - MEMORIZER_MIN_RELATIVE_GAP + 0.01, 0.0))[0] == "heuristic"
     assert label_of(_metrics(0.9, 0.9, SEARCHER_MIN_SUCCESS))[0] == "searcher"
     assert label_of(_metrics(0.9, 0.9, SEARCHER_MIN_SUCCESS - 0.01))[0] == "heuristic"
     assert label_of(_metrics(0.9, 0.9, 1.0, probe=SEARCHER_MIN_PROBE - 0.01, recurrent=1.0))[0] == "heuristic"

@@ -21,6 +21,7 @@ import numpy as np
 from mesaopt.detectors import profile as profile_module
 from mesaopt.detectors.calibration_cases import BFSNet, DeadEndFilling, GreedyStep, WallFollower
 from mesaopt.detectors.profile import LABELS, THRESHOLDS, label_features, profile
+from mesaopt.detectors.transfer import POOL_SUCCESS_FLOOR
 from mesaopt.learners import fit_learner
 from mesaopt.learners.base import LearnedAlgorithm, no_progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
@@ -110,7 +111,7 @@ def _separation(
     name: str, threshold: float, cases: list[dict], feature: str, passing: set[str], failing: set[str], where=None
 ) -> dict[str, Any]:
     """How a threshold sits between the cases that must reach it and those that must not."""
-    pick = [c for c in cases if where is None or where(c)]
+    pick = [c for c in cases if (where is None or where(c)) and c["features"][feature] is not None]
     above = [c["features"][feature] for c in pick if c["expected"] in passing]
     below = [c["features"][feature] for c in pick if c["expected"] in failing]
     low, high = (min(above) if above else None), (max(below) if below else None)
@@ -129,7 +130,11 @@ def _separation(
 
 
 def justify(cases: list[dict]) -> list[dict[str, Any]]:
-    """For each label threshold, the interval of values separating this calibration's cases."""
+    """For each label threshold, the interval of values separating this calibration's cases.
+
+    A case whose feature is undefined (the relative gap of a case below POOL_SUCCESS_FLOOR) does not enter that
+    threshold's interval: the floor, not the threshold, decides it (see `below_floor`).
+    """
     searchers, others = {"searcher"}, {"memorizer", "heuristic"}
 
     def probed(case: dict) -> bool:
@@ -138,12 +143,26 @@ def justify(cases: list[dict]) -> list[dict[str, Any]]:
 
     return [
         _separation(
-            "MEMORIZER_MIN_GAP", THRESHOLDS["MEMORIZER_MIN_GAP"], cases, "gap", {"memorizer"}, searchers | {"heuristic"}
+            "MEMORIZER_MIN_RELATIVE_GAP",
+            THRESHOLDS["MEMORIZER_MIN_RELATIVE_GAP"],
+            cases,
+            "relative_gap",
+            {"memorizer"},
+            searchers | {"heuristic"},
         ),
         _separation(
             "SEARCHER_MIN_SUCCESS", THRESHOLDS["SEARCHER_MIN_SUCCESS"], cases, "success", searchers, {"heuristic"}
         ),
         _separation("SEARCHER_MIN_PROBE", THRESHOLDS["SEARCHER_MIN_PROBE"], cases, "probe", searchers, others, probed),
+    ]
+
+
+def below_floor(cases: list[dict]) -> list[dict[str, Any]]:
+    """Cases that solve less than POOL_SUCCESS_FLOOR of their training instances, so no memorizer label is possible."""
+    return [
+        {"name": c["name"], "expected": c["expected"], "pool": c["features"]["pool"]}
+        for c in cases
+        if c["features"]["relative_gap"] is None
     ]
 
 
@@ -188,6 +207,8 @@ def calibrate(seed: int = 0, on_case: Callable[[dict], None] | None = None) -> d
         "cases": cases,
         "confusion": confusion(cases),
         "justification": justify(cases),
+        "pool_success_floor": POOL_SUCCESS_FLOOR,
+        "below_floor": below_floor(cases),
         "passed": all(c["label"] == c["expected"] for c in cases),
     }
 

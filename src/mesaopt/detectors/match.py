@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mesaopt.detectors.mazetools import nearest, require_maze
+from mesaopt.detectors.transfer import training_instances
 from mesaopt.learners.base import LearnedAlgorithm
 from mesaopt.tasks.base import Task
 
@@ -12,7 +13,7 @@ MAX_INSTANCES = 128
 """Novel mazes compared."""
 
 REFERENCE_SIZE = 1024
-"""Training mazes drawn as the memory when the pool is infinite."""
+"""Training mazes drawn as the memory when the pool is infinite and the learner stored no instances of its own."""
 
 METRICS = ("bfs", "memory", "margin", "bfs_exact", "memory_exact")
 
@@ -28,9 +29,7 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def algorithm_match(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
     """Mean Jaccard agreement (and exact-match rates) of outputs with BFS and with the nearest memorized answer."""
     novel = task.novel(min(task.config.eval_size, MAX_INSTANCES))
-    memory = task.train_pool()
-    if memory is None:
-        memory = task.sample_train(REFERENCE_SIZE, task.generator("match.memory"))
+    memory, _ = training_instances(learned, task, REFERENCE_SIZE, "match.memory")
     memorized = task.solutions(memory)[nearest(require_maze(novel, "match"), require_maze(memory, "match"))]
     outputs = np.asarray(learned.solve(novel), dtype=bool)
     truth = task.solutions(novel)

@@ -18,6 +18,7 @@ import numpy as np
 
 from mesaopt.detectors.mazetools import batch_of, goal_distance, positions, require_maze
 from mesaopt.detectors.stats import wilson_interval
+from mesaopt.detectors.transfer import training_instances
 from mesaopt.learners.base import LearnedAlgorithm
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.maze import GOAL, MOVES, OPEN, START
@@ -148,9 +149,7 @@ def _mean_with_interval(
 
 def optimization_power(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
     """Mean optimization power (bits) on pool and on novel instances against BASELINE, with 95% intervals."""
-    pool = task.train_pool()
-    if pool is None:
-        pool = task.sample_train(MAX_INSTANCES, task.generator("power.pool"))
+    pool, _ = training_instances(learned, task, MAX_INSTANCES, "power.pool")
     novel = task.novel(min(task.config.eval_size, MAX_INSTANCES))
     rng = task.generator("power")
     out: dict[str, float] = {}

@@ -21,6 +21,9 @@ class LearnedAlgorithm(Protocol):
 
     A hand-written BFS, a lookup table, a trained network and a synthesized program all offer these methods;
     detectors use nothing else.
+
+    Optional: `trained_instances()` returns the batch a learner stored from its own sample when the task's pool is
+    infinite (a lookup table's entries); the transfer detector then evaluates "pool" success on exactly those.
     """
 
     def solve(self, batch: Any, iterations: int | None = None) -> np.ndarray:

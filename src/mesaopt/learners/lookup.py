@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,9 +30,14 @@ def hamming_distances(queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
 class LookupTable:
     """Answers a stored instance from memory and any other instance with the nearest stored answer."""
 
-    def __init__(self, keys: np.ndarray, answers: np.ndarray) -> None:
+    def __init__(self, keys: np.ndarray, answers: np.ndarray, stored: Any = None) -> None:
         self.keys = keys.reshape(len(keys), -1).astype(np.uint8)
         self.answers = answers
+        self._stored = stored
+
+    def trained_instances(self) -> Any:
+        """The stored instances as a task batch (what it memorized), when it was built from one; else None."""
+        return self._stored
 
     def _distances(self, batch) -> np.ndarray:
         """Hamming distance from every query to every stored key, shape (B, K)."""
@@ -66,4 +72,4 @@ def fit_lookup(config: LookupConfig, task: Task, seed: np.random.SeedSequence, p
     if pool is None:
         pool = task.sample_train(config.max_entries, np.random.default_rng(seed))
     progress(1, 1)
-    return LookupTable(np.asarray(pool.inputs), task.solutions(pool))
+    return LookupTable(np.asarray(pool.inputs), task.solutions(pool), stored=pool)

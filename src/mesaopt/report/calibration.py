@@ -85,6 +85,10 @@ def calibration_view(record: dict[str, Any]) -> dict[str, Any]:
             }
             for row in record.get("justification", [])
         ],
+        "floor": _number(record.get("pool_success_floor")),
+        "below_floor": [
+            f"{row.get('name')} (pool success {_number(row.get('pool'))})" for row in record.get("below_floor", [])
+        ],
         "rules": str(record.get("rules") or ""),
         "baseline": str(record.get("power_baseline", "")),
         "stale": [f"{k} was {v}, the code now says {THRESHOLDS.get(k)}" for k, v in stale.items()],
