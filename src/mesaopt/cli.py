@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import webbrowser
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -27,6 +29,7 @@ from mesaopt.store import (
 from mesaopt.study import SCALES, Study, StudyError, find_study, list_studies, load_study
 from mesaopt.theory.cli import CONTEXT_SETTINGS as THEORY_CONTEXT
 from mesaopt.theory.cli import theory_command
+from mesaopt.timing import SweepTimer
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -39,6 +42,7 @@ errors = Console(stderr=True)
 STUDIES_DIR = Path("studies")
 OUT_DIR = Path("runs")
 REPORT_DIR = Path("report")
+OnRecord = Callable[[RunRecord], None]
 
 
 class Scale(StrEnum):
@@ -134,14 +138,19 @@ def run(
         f"{len(specs)} runs in {len(chosen)} studies at scale {scale.value}: {plan.done} already done, "
         f"{plan.failed} failed before (kept; --retry-failed reruns them), {len(plan.to_run)} to run"
     )
-    failures = _run_with_progress(out, plan, backend.value, workers, ray_address)
+    study_of = {s.id: s.study for s in plan.to_run}
+    timer = SweepTimer(out, scale.value, study_of, workers or os.cpu_count() or 1, backend.value)
+    failures = _run_with_progress(out, plan, backend.value, workers, ray_address, timer.record)
     index = _build_report(out, report_dir)
     if failures:
         console.print(f"[red]{len(failures)} runs failed[/]; see `mesaopt status` and `mesaopt show RUN_ID`")
     console.print(f"report: {index.resolve()}")
 
 
-def _run_with_progress(out: Path, plan, backend: str, workers: int | None, ray_address: str | None) -> list:
+def _run_with_progress(
+    out: Path, plan, backend: str, workers: int | None, ray_address: str | None, on_record: OnRecord | None = None
+) -> list:
+    """Execute the plan with progress bars; `on_record` also sees every record (the sweep's timer)."""
     from mesaopt.execute import execute_plan
 
     failures: list[RunRecord] = []
@@ -167,6 +176,8 @@ def _run_with_progress(out: Path, plan, backend: str, workers: int | None, ray_a
         progress.update(run_bars[run_id], completed=step, total=steps)
 
     def on_result(record: RunRecord) -> None:
+        if on_record is not None:
+            on_record(record)
         finished[0] += 1
         progress.advance(sweep_bar)
         if record.run_id in run_bars:

@@ -114,9 +114,12 @@ def _finish_run(spec: RunSpec, task: Any, learned: Any, logger: logging.Logger) 
     return record
 
 
-def _run_guarded(spec: RunSpec, body: Callable[[logging.Logger], RunRecord], extra_s: float = 0.0) -> RunRecord:
+def _run_guarded(
+    spec: RunSpec, body: Callable[[logging.Logger], RunRecord], extra_s: float = 0.0, job_started: float | None = None
+) -> RunRecord:
     """Run `body` with the run's log captured; any exception becomes a failed record with the reason."""
     logger, handler, buffer = _start_log(spec)
+    job_started = time.time() if job_started is None else job_started
     start = time.perf_counter()
     try:
         record = body(logger)
@@ -128,6 +131,7 @@ def _run_guarded(spec: RunSpec, body: Callable[[logging.Logger], RunRecord], ext
     record.wall_s = time.perf_counter() - start + extra_s
     record.log = buffer.getvalue()
     record.environment = _environment()
+    record.job_started = job_started
     return record
 
 
@@ -183,18 +187,27 @@ def execute_group(specs_json: list[dict[str, Any]], progress: Progress = no_prog
         return [execute_run(specs_json[0], progress)]
     specs = [RunSpec.from_json(s) for s in specs_json]
     entry = LEARNERS[specs[0].learner["name"]]
+    job_started = time.time()
     start = time.perf_counter()
     try:
         tasks = [_build_task(s) for s in specs]
         config = entry.config.model_validate(_learner_params(specs[0]))
         learned = entry.fit_many(config, tasks, [_learner_seed(s) for s in specs], progress)
     except Exception:
-        return [execute_run(s, progress) for s in specs_json]
+        alone = [execute_run(s, progress) for s in specs_json]
+        for record in alone:
+            record.job_started = job_started  # the failed joint fit was part of producing them
+        return alone
     fit_share = (time.perf_counter() - start) / len(specs)
     records = []
     for spec, task, one in zip(specs, tasks, learned, strict=True):
         records.append(
-            _run_guarded(spec, lambda logger, s=spec, t=task, o=one: _finish_run(s, t, o, logger), extra_s=fit_share)
+            _run_guarded(
+                spec,
+                lambda logger, s=spec, t=task, o=one: _finish_run(s, t, o, logger),
+                extra_s=fit_share,
+                job_started=job_started,
+            )
         )
     return records
 

@@ -53,6 +53,9 @@ class RunRecord:
     wall_s: float = 0.0
     artifacts: dict[str, np.ndarray] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
+    job_started: float | None = None
+    """Epoch seconds at which the worker job that produced this record began (a run group's shared fit included);
+    used by the sweep's timing record, not persisted in the run directory."""
 
     @property
     def run_id(self) -> str:
@@ -182,6 +185,25 @@ def save_study_document(root: Path, study_id: str, scale: str, document: dict[st
     tmp = study_dir / f"{TMP_PREFIX}study-{uuid.uuid4().hex[:8]}.json"
     _write_synced(tmp, _json_bytes(document))
     tmp.replace(study_dir / f"study.{scale}.json")
+
+
+def save_study_file(root: Path, study_id: str, name: str, data: Any) -> Path:
+    """Write JSON beside a study's runs (`<root>/<study>/<name>`) atomically: a kill leaves the old file or the new."""
+    study_dir = root / study_id
+    study_dir.mkdir(parents=True, exist_ok=True)
+    tmp = study_dir / f"{TMP_PREFIX}{name}-{uuid.uuid4().hex[:8]}"
+    _write_synced(tmp, _json_bytes(data))
+    path = study_dir / name
+    tmp.replace(path)
+    return path
+
+
+def load_study_file(root: Path, study_id: str, name: str) -> Any | None:
+    """The JSON written by `save_study_file`, or None when it is absent or unreadable."""
+    try:
+        return json.loads((root / study_id / name).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def load_study_documents(root: Path) -> dict[str, dict[str, dict[str, Any]]]:

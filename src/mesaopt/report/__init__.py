@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import shlex
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,9 +22,16 @@ from mesaopt.report.gallery import maze_panels
 from mesaopt.report.plots import metric_vs_axis
 from mesaopt.store import connect, load_study_documents, metrics_frame
 from mesaopt.study import SCALES, Study, StudyError, study_from_document
+from mesaopt.timing import MeasuredTime, duration, load_timing, measured_time
 
 METRICS_SHOWN = 6
 """Metric columns in a study page's run table: the hypotheses' metrics first, then others up to this count."""
+
+STUDY_BUDGET_S = {"quick": 4 * 60.0}
+"""Wall-clock budget of one study's sweep by scale, on 2 CPU cores (issue 5); scales without one show no budget."""
+
+SUITE_BUDGET_S = 20 * 60.0
+"""Wall-clock budget of the whole quick suite (`make demo`) on 2 CPU cores."""
 
 
 @dataclass
@@ -77,6 +85,9 @@ class StudyView:
     command: str = ""
     full_command: str = ""
     compute_time: str = ""
+    suite: bool = False
+    timing: MeasuredTime = field(default_factory=MeasuredTime)
+    time_text: dict[str, str] = field(default_factory=lambda: _time_text(MeasuredTime(), "", 0))
     error: str | None = None
     panels: list[dict[str, Any]] = field(default_factory=list)
 
@@ -153,6 +164,10 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
     for state in ("done", "failed", "pending"):
         view.counts[state] = int((frame["status"] == state).sum())
     view.compute_time = f"{frame['wall_s'].fillna(0).sum():.1f} s"
+    view.suite = bool(body.suite)
+    produced = set(frame.loc[frame["status"] != "pending", "run_id"])
+    view.timing = measured_time(load_timing(root, study.id, scale), produced)
+    view.time_text = _time_text(view.timing, scale, len(produced))
     figure_dir = out / "studies" / study.id
     figure_dir.mkdir(parents=True, exist_ok=True)
     done = frame[frame["status"] == "done"]
@@ -209,6 +224,52 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
     return view
 
 
+def _budget_text(seconds: float, budget: float | None, what: str) -> tuple[str, str]:
+    """('within the 4-minute budget' or 'OVER ...', css class), or empty when the scale has no budget."""
+    if budget is None:
+        return "", ""
+    minutes = f"{budget / 60:g}-minute budget"
+    if seconds <= budget:
+        return f"within {what} {minutes}", "supported"
+    return f"OVER {what} {minutes}", "contradicted"
+
+
+def _time_text(timing: MeasuredTime, scale: str, produced: int) -> dict[str, str]:
+    """The study's measured elapsed time, its budget and how much of the shown runs the timed sweeps cover."""
+    if not timing.measured:
+        note = "no timed sweep produced these runs"
+        return {"elapsed": "not recorded", "budget": "", "budget_class": "", "note": note}
+    budget, css = _budget_text(timing.elapsed_s, STUDY_BUDGET_S.get(scale), "the")
+    sweeps = len(set(timing.sweeps))
+    note = f"from {sweeps} sweep{'s' if sweeps != 1 else ''}"
+    if timing.covered < produced:
+        note += f"; only {timing.covered} of the {produced} runs shown were produced by a timed sweep"
+    return {"elapsed": duration(timing.elapsed_s), "budget": budget, "budget_class": css, "note": note}
+
+
+def suite_time(views: list[StudyView]) -> dict[str, str] | None:
+    """The quick suite's measured time: the distinct sweeps that produced its studies' runs, against the budget."""
+    timed = [v for v in views if v.suite and v.scale == "quick" and v.timing.measured]
+    if not timed:
+        return None
+    sweeps: dict[str, float] = {}
+    for view in timed:
+        for sweep, seconds in view.timing.sweep_elapsed_s.items():
+            sweeps[sweep] = max(sweeps.get(sweep, 0.0), seconds)
+    total = sum(sweeps.values())
+    budget, css = _budget_text(total, SUITE_BUDGET_S, "the suite's")
+    untimed = sum(1 for v in views if v.suite and v.scale == "quick" and not v.timing.measured)
+    return {
+        "total": duration(total),
+        "spans": duration(sum(v.timing.elapsed_s for v in timed)),
+        "studies": str(len(timed)),
+        "sweeps": str(len(sweeps)),
+        "budget": budget,
+        "budget_class": css,
+        "untimed": str(untimed) if untimed else "",
+    }
+
+
 def _calibration_href() -> str:
     """The Calibration page's address when a section registered it, else empty (no link)."""
     return next((s.href for s in EXTRA_SECTIONS if "calibration" in s.href), "")
@@ -253,6 +314,7 @@ def _result_row(hyp, result: HypothesisResult | None) -> dict[str, Any]:
 
 def build_report(root: Path, out: Path) -> Path:
     """Write index.html, a page per study and the extra sections into `out`; return the index path."""
+    started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     env = _environment()
     documents = load_study_documents(root)
@@ -273,7 +335,14 @@ def build_report(root: Path, out: Path) -> Path:
     for section in EXTRA_SECTIONS:
         section.build(out, env, common)
     index = env.get_template("index.html.j2").render(
-        studies=views, sections=EXTRA_SECTIONS, store=str(root), page_title="Studies", root="", **common
+        studies=views,
+        sections=EXTRA_SECTIONS,
+        store=str(root),
+        page_title="Studies",
+        root="",
+        suite=suite_time(views),
+        build_time=duration(time.perf_counter() - started),
+        **common,
     )
     path = out / "index.html"
     path.write_text(index, encoding="utf-8")

@@ -1,0 +1,146 @@
+"""Measured wall-clock time of the sweeps that produced each study's runs, kept beside the runs.
+
+`<out>/<study>/timing.<scale>.json` holds one entry per sweep (one `mesaopt run`) that produced runs of the study at
+that scale:
+
+- `elapsed_s`: this study's span in the sweep, from the start of its first job to the end of its last run. The
+  executor hands jobs out in study order, so in a sweep of several studies the spans follow one another and overlap
+  only where one study's last jobs share the workers with the next study's first ones. Start-up of the worker
+  processes comes before any job and is in `sweep_elapsed_s` only.
+- `compute_s`: the summed wall time of the runs (a run group's shared fit split among its seeds).
+- `sweep_elapsed_s`: the whole sweep so far; `sweep` names it, `studies_in_sweep` says how many studies it ran.
+- `runs`: the ids of the runs this sweep produced for the study, so the report counts only sweeps that produced runs
+  it shows.
+
+The file is rewritten atomically after every finished run: a killed sweep keeps its time up to its last finished
+run, and the next sweep adds its own entry. A sweep that runs nothing for a study leaves its file alone, so a rerun
+with nothing to do never replaces a measured time with ~0. Two `mesaopt run` processes on one store at once may lose
+one another's entry (last writer wins), never the file.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mesaopt.store import RunRecord, load_study_file, save_study_file
+
+SCHEMA = 1
+
+
+def timing_file(scale: str) -> str:
+    """Name of a study's timing record at a scale."""
+    return f"timing.{scale}.json"
+
+
+def load_timing(root: Path, study_id: str, scale: str) -> list[dict[str, Any]]:
+    """The study's sweep entries at a scale; [] when none were recorded (or the file is unreadable)."""
+    data = load_study_file(root, study_id, timing_file(scale))
+    if not isinstance(data, dict) or not isinstance(data.get("sweeps"), list):
+        return []
+    return [e for e in data["sweeps"] if isinstance(e, dict) and isinstance(e.get("elapsed_s"), int | float)]
+
+
+@dataclass
+class _StudySpan:
+    first_start: float
+    last_end: float
+    compute_s: float = 0.0
+    runs: list[str] = field(default_factory=list)
+
+
+class SweepTimer:
+    """Collects, as records arrive, each study's span in one sweep and keeps its timing file up to date."""
+
+    def __init__(self, root: Path, scale: str, study_of: dict[str, str], workers: int, backend: str) -> None:
+        self.root, self.scale, self.study_of = root, scale, study_of
+        self.sweep = uuid.uuid4().hex[:12]
+        self.started = time.time()
+        self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self.workers, self.backend = workers, backend
+        self.spans: dict[str, _StudySpan] = {}
+        self.earlier = {study: load_timing(root, study, scale) for study in set(study_of.values())}
+
+    def record(self, record: RunRecord, now: float | None = None) -> None:
+        """Account one finished run and rewrite its study's timing file."""
+        study = self.study_of.get(record.run_id, record.spec.get("study"))
+        now = time.time() if now is None else now
+        start = record.job_started if record.job_started is not None else now - record.wall_s
+        start = max(start, self.started)
+        span = self.spans.get(study)
+        if span is None:
+            span = self.spans[study] = _StudySpan(start, now)
+        span.first_start = min(span.first_start, start)
+        span.last_end = max(span.last_end, now)
+        span.compute_s += record.wall_s
+        span.runs.append(record.run_id)
+        self._write(study, now)
+
+    def entry(self, study: str, now: float) -> dict[str, Any]:
+        """This sweep's entry for a study."""
+        span = self.spans[study]
+        return {
+            "sweep": self.sweep,
+            "started_at": self.started_at,
+            "elapsed_s": round(span.last_end - span.first_start, 3),
+            "compute_s": round(span.compute_s, 3),
+            "sweep_elapsed_s": round(now - self.started, 3),
+            "studies_in_sweep": len(set(self.study_of.values())),
+            "workers": self.workers,
+            "backend": self.backend,
+            "runs": list(span.runs),
+        }
+
+    def _write(self, study: str, now: float) -> None:
+        sweeps = [*self.earlier.get(study, []), self.entry(study, now)]
+        save_study_file(self.root, study, timing_file(self.scale), {"schema": SCHEMA, "sweeps": sweeps})
+
+
+@dataclass
+class MeasuredTime:
+    """What the report shows for one study: elapsed and compute time of the sweeps behind its runs."""
+
+    elapsed_s: float = 0.0
+    compute_s: float = 0.0
+    sweeps: list[str] = field(default_factory=list)
+    sweep_elapsed_s: dict[str, float] = field(default_factory=dict)
+    covered: int = 0
+    """How many of the shown runs were produced by a timed sweep (runs from before timing existed are not)."""
+
+    @property
+    def measured(self) -> bool:
+        return bool(self.sweeps)
+
+
+def measured_time(entries: list[dict[str, Any]], run_ids: set[str]) -> MeasuredTime:
+    """Sum the entries of the sweeps that produced any of `run_ids` (the runs a page shows)."""
+    out = MeasuredTime()
+    covered: set[str] = set()
+    for entry in entries:
+        produced = set(entry.get("runs", [])) & run_ids
+        if not produced:
+            continue
+        out.elapsed_s += float(entry["elapsed_s"])
+        out.compute_s += float(entry.get("compute_s", 0.0))
+        sweep = str(entry.get("sweep", ""))
+        out.sweeps.append(sweep)
+        total = float(entry.get("sweep_elapsed_s", entry["elapsed_s"]))
+        out.sweep_elapsed_s[sweep] = max(out.sweep_elapsed_s.get(sweep, 0.0), total)
+        covered |= produced
+    out.covered = len(covered)
+    return out
+
+
+def duration(seconds: float) -> str:
+    """`3 min 05 s` or `42.0 s`."""
+    if not math.isfinite(seconds):
+        return "n/a"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"

@@ -1,0 +1,140 @@
+"""Measured sweep times: recorded per study and scale, never lost or zeroed by a rerun, shown in the report."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+
+import pytest
+
+from mesaopt import store
+from mesaopt.store import RunRecord, clean_temporary
+from mesaopt.timing import SweepTimer, load_timing, measured_time, timing_file
+from tests.conftest import run_cli
+
+
+def _record(run_id: str, study: str, wall_s: float, job_started: float | None) -> RunRecord:
+    return RunRecord(spec={"id": run_id, "study": study}, status="done", wall_s=wall_s, job_started=job_started)
+
+
+def _timer(tmp_path, study_of):
+    timer = SweepTimer(tmp_path, "quick", study_of, workers=2, backend="local")
+    timer.started = 1000.0
+    return timer
+
+
+def test_each_study_gets_its_span_and_compute_time(tmp_path):
+    timer = _timer(tmp_path, {"a1": "A", "a2": "A", "b1": "B"})
+    timer.record(_record("a1", "A", 4.0, 1001.0), now=1005.0)
+    timer.record(_record("a2", "A", 6.0, 1002.0), now=1008.0)
+    timer.record(_record("b1", "B", 3.0, 1008.0), now=1011.0)
+    (a,) = load_timing(tmp_path, "A", "quick")
+    assert a["elapsed_s"] == 7.0 and a["compute_s"] == 10.0 and sorted(a["runs"]) == ["a1", "a2"]
+    assert a["studies_in_sweep"] == 2 and a["workers"] == 2
+    (b,) = load_timing(tmp_path, "B", "quick")
+    assert b["elapsed_s"] == 3.0 and b["sweep_elapsed_s"] == 11.0
+    assert load_timing(tmp_path, "A", "smoke") == []
+
+
+def test_a_record_without_job_start_counts_back_its_wall_time(tmp_path):
+    timer = _timer(tmp_path, {"a1": "A"})
+    timer.record(_record("a1", "A", 2.5, None), now=1010.0)
+    assert load_timing(tmp_path, "A", "quick")[0]["elapsed_s"] == 2.5
+
+
+def test_a_rerun_with_nothing_to_do_keeps_the_measured_time(tmp_path):
+    timer = _timer(tmp_path, {"a1": "A"})
+    timer.record(_record("a1", "A", 30.0, 1000.0), now=1030.0)
+    path = tmp_path / "A" / timing_file("quick")
+    before = path.read_bytes()
+    SweepTimer(tmp_path, "quick", {}, workers=2, backend="local")  # a sweep with 0 runs records nothing
+    assert path.read_bytes() == before
+
+
+def test_a_later_sweep_adds_its_entry_and_keeps_the_earlier_one(tmp_path):
+    first = _timer(tmp_path, {"a1": "A", "a2": "A"})
+    first.record(_record("a1", "A", 10.0, 1000.0), now=1010.0)  # then killed before a2
+    second = _timer(tmp_path, {"a2": "A"})
+    second.record(_record("a2", "A", 5.0, 1000.0), now=1005.0)
+    entries = load_timing(tmp_path, "A", "quick")
+    assert [e["runs"] for e in entries] == [["a1"], ["a2"]]
+    total = measured_time(entries, {"a1", "a2"})
+    assert total.elapsed_s == 15.0 and total.covered == 2 and len(total.sweeps) == 2
+
+
+def test_sweeps_that_produced_none_of_the_shown_runs_do_not_count(tmp_path):
+    timer = _timer(tmp_path, {"old": "A"})
+    timer.record(_record("old", "A", 10.0, 1000.0), now=1010.0)
+    entries = load_timing(tmp_path, "A", "quick")
+    assert not measured_time(entries, {"new"}).measured
+    assert measured_time(entries, {"old", "new"}).covered == 1
+
+
+def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
+    timer = _timer(tmp_path, {"a1": "A", "a2": "A"})
+    timer.record(_record("a1", "A", 1.0, 1000.0), now=1001.0)
+    path = tmp_path / "A" / timing_file("quick")
+    before = path.read_bytes()
+    real = store._write_synced
+
+    def killed(target, payload):
+        real(target, payload[: len(payload) // 2])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "_write_synced", killed)
+    with pytest.raises(KeyboardInterrupt):
+        timer.record(_record("a2", "A", 1.0, 1000.0), now=1002.0)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert clean_temporary(tmp_path) == 1
+    assert len(load_timing(tmp_path, "A", "quick")) == 1
+
+
+def test_unreadable_timing_reads_as_none(tmp_path):
+    (tmp_path / "A").mkdir()
+    (tmp_path / "A" / timing_file("quick")).write_text("{not json")
+    assert load_timing(tmp_path, "A", "quick") == []
+
+
+STUDY = """
+name = "tiny"
+claim = "BFS solves every pool size"
+suite = true
+seeds = [0, 1]
+detectors = ["transfer"]
+[task]
+name = "maze"
+size = 3
+eval_size = 8
+[learners.bfs]
+[sweep]
+"task.pool_size" = [1, 2]
+[[hypotheses]]
+metric = "transfer.novel_success"
+axis = "task.pool_size"
+direction = "flat"
+tolerance = 0.1
+[scales.smoke]
+[scales.quick]
+[scales.full]
+"""
+
+
+def test_run_records_the_time_and_the_report_shows_it_against_the_budget(tmp_path):
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "studies" / "tiny.toml").write_text(textwrap.dedent(STUDY))
+    run_cli("run", "tiny", "--scale", "quick", "--workers", "1", cwd=tmp_path)
+    path = tmp_path / "runs" / "tiny" / timing_file("quick")
+    entries = json.loads(path.read_text())["sweeps"]
+    assert len(entries) == 1 and len(entries[0]["runs"]) == 4 and entries[0]["elapsed_s"] > 0
+    page = (tmp_path / "report" / "studies" / "tiny.html").read_text()
+    assert re.search(r"Measured time:</b> elapsed [0-9.]+ s wall clock", page), page
+    assert "within the 4-minute budget" in page and "from 1 sweep" in page
+    index = (tmp_path / "report" / "index.html").read_text()
+    assert "Quick suite time" in index and "within the suite&#39;s 20-minute budget" in index
+    before = path.read_bytes()
+    again = run_cli("run", "tiny", "--scale", "quick", "--workers", "1", cwd=tmp_path)
+    assert "0 to run" in again.stdout
+    assert path.read_bytes() == before
+    assert "from 1 sweep" in (tmp_path / "report" / "studies" / "tiny.html").read_text()
