@@ -5,9 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mesaopt.detectors import compute, extrapolation, icl, match, power, probe, profile, retarget, transfer
+from mesaopt.detectors import (
+    compute,
+    extrapolation,
+    icl,
+    match,
+    power,
+    probe,
+    profile,
+    program_battery,
+    retarget,
+    transfer,
+)
 from mesaopt.learners.base import LearnedAlgorithm
-from mesaopt.learners.programs.maze_learner import LABEL_METRICS, label_agreement
 from mesaopt.tasks.base import Task
 
 
@@ -48,7 +58,24 @@ DETECTORS: dict[str, DetectorEntry] = {
         profile.profile_detector, profile.METRICS, "the whole battery plus a memorizer/heuristic/searcher label"
     ),
     "label_agreement": DetectorEntry(
-        label_agreement, LABEL_METRICS, "profile's label vs a program's structural label (agrees 1 or 0)"
+        program_battery.label_agreement,
+        program_battery.AGREEMENT_METRICS,
+        "battery label (profile on mazes, program_profile on word tasks) vs a program's structural label (1 or 0)",
+    ),
+    "step_budget": DetectorEntry(
+        program_battery.step_budget,
+        program_battery.BUDGET_METRICS,
+        "word tasks: success against the interpreter's step budget; ramp = doublings over which success accrues",
+    ),
+    "answer_match": DetectorEntry(
+        program_battery.answer_match,
+        program_battery.MATCH_METRICS,
+        "word tasks: agreement with the ground-truth optimizer vs with the nearest pool instance's answer",
+    ),
+    "program_profile": DetectorEntry(
+        program_battery.program_profile_detector,
+        program_battery.PROFILE_METRICS,
+        "word tasks: transfer, step budget, answer match, harder success, and a memorizer/heuristic/searcher label",
     ),
     "icl_baselines": DetectorEntry(
         icl.icl_baselines, icl.BASELINE_METRICS, "in-context regression: distance to ridge and to dMMSE"
