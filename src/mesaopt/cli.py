@@ -303,12 +303,15 @@ def calibrate(
     out: OutOpt = OUT_DIR,
     report_dir: ReportOpt = REPORT_DIR,
 ) -> None:
-    """Run the detector battery on learned algorithms of known nature; write <out>/calibration.json and the report."""
+    """Run the detector batteries on learned algorithms of known nature; write <out>/calibration.json (mazes),
+    <out>/program_calibration.json (word-task programs) and the report."""
     from mesaopt.detectors.calibration import run_calibration
+    from mesaopt.detectors.program_calibration import run_program_calibration
 
     if seed < 0:
         raise _bad_input(f"--seed has value {seed}: expected a non-negative integer")
     passed = run_calibration(seed, out, console)
+    passed = run_program_calibration(seed, out, console) and passed
     console.print(f"report: {_build_report(out, report_dir).resolve()}")
     if not passed:
         raise typer.Exit(1)

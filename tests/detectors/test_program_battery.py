@@ -150,3 +150,18 @@ def test_calibration_separates_every_threshold_on_the_held_out_seed(calibration)
 
 def test_calibration_covers_every_label(calibration):
     assert {c["expected"] for c in calibration["cases"]} == set(LABELS)
+
+
+def test_program_calibration_record_is_written_and_printed(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from mesaopt.detectors.program_calibration import read_program_calibration, run_program_calibration
+
+    out = io.StringIO()
+    assert run_program_calibration(HELD_OUT_SEED, tmp_path, Console(file=out, width=200))
+    record = read_program_calibration(tmp_path)
+    assert record is not None and record["seed"] == HELD_OUT_SEED and record["passed"]
+    assert all(case["name"] in out.getvalue() for case in record["cases"])
+    assert read_program_calibration(tmp_path / "missing") is None

@@ -2,8 +2,8 @@
 
 `calibrate_programs(seed)` builds each case on its small task, profiles it with the word battery, and returns a
 JSON-ready record shaped like the maze calibration's (cases, confusion matrix, each threshold's justification).
-The thresholds in `program_battery` were set from seed 0; tests check seed 1. `mesaopt calibrate` adds this record
-to calibration.json under "programs" and the Calibration page shows it.
+The thresholds in `program_battery` were set from seed 0; tests check seed 1. `mesaopt calibrate` prints this
+calibration after the maze one and writes it to `<runs>/program_calibration.json`.
 
 Cases: on hash inversion, the searcher search(W, λx. h1(x), var0), a table of the pool's answers, a constant (the
 one answer of a pool of size 1), the identity and a partial closed-form inverse of h1 (it undoes h1's multiply and
@@ -13,9 +13,12 @@ get_base_obj alone (decodes the objective but does not search for the action tha
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -167,3 +170,51 @@ def calibrate_programs(seed: int = 0, on_case: Callable[[dict], None] | None = N
         "justification": justify(cases),
         "passed": all(c["label"] == c["expected"] for c in cases),
     }
+
+
+PROGRAM_CALIBRATION_FILE = "program_calibration.json"
+"""Name of the word-battery calibration record inside the run store (next to the maze battery's calibration.json)."""
+
+
+def write_program_calibration(runs: Path, record: dict[str, Any]) -> Path:
+    """Write the record atomically to `<runs>/program_calibration.json`."""
+    runs.mkdir(parents=True, exist_ok=True)
+    path = runs / PROGRAM_CALIBRATION_FILE
+    tmp = runs / f".tmp-{PROGRAM_CALIBRATION_FILE}-{os.getpid()}"
+    tmp.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_program_calibration(runs: Path) -> dict[str, Any] | None:
+    """The stored word-battery calibration, or None when `mesaopt calibrate` has not written one to this store."""
+    path = runs / PROGRAM_CALIBRATION_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def run_program_calibration(seed: int, runs: Path, console) -> bool:
+    """The word-battery part of `mesaopt calibrate`: print each case and the thresholds' separation, write the
+    record; True when every case got its constructed label."""
+    from rich.table import Table
+
+    def on_case(case: dict) -> None:
+        mark = "ok" if case["label"] == case["expected"] else "WRONG"
+        console.print(
+            f"{case['name']:22} constructed {case['expected']:9} measured {case['label']:9} {mark:5} "
+            f"({case['wall_s']:.2f} s)",
+            highlight=False,
+            markup=False,
+        )
+
+    console.print("word-task battery (program_battery) on hand-written DSL programs:", highlight=False, markup=False)
+    record = calibrate_programs(seed, on_case)
+    table = Table("threshold", "value", "must reach: lowest", "must not: highest", "margin", "separates")
+    for row in record["justification"]:
+        cells = [row["lowest_that_must_reach"], row["highest_that_must_not"], row["margin"]]
+        shown = ["n/a" if v is None else f"{v:.3f}" for v in cells]
+        table.add_row(row["threshold"], f"{row['value']:.3f}", *shown, "yes" if row["separates"] else "NO")
+    console.print(table)
+    path = write_program_calibration(runs, record)
+    verdict = "passed" if record["passed"] else "FAILED: some program got a label its construction does not dictate"
+    console.print(f"program calibration {verdict}; wrote {path}", highlight=False, markup=False)
+    return bool(record["passed"])
