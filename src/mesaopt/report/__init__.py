@@ -17,6 +17,7 @@ import pandas as pd
 
 from mesaopt import __version__
 from mesaopt.analysis import VERDICT_RULES, HypothesisResult, analyze
+from mesaopt.report import cache
 from mesaopt.report.curves import training_panel
 from mesaopt.report.gallery import maze_panels
 from mesaopt.report.plots import metric_vs_axis
@@ -170,6 +171,7 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
     view.time_text = _time_text(view.timing, scale, len(produced))
     figure_dir = out / "studies" / study.id
     figure_dir.mkdir(parents=True, exist_ok=True)
+    fingerprint = cache.study_fingerprint(root, study.id, scale, study.document, [s.id for s in specs])
     done = frame[frame["status"] == "done"]
     for i, hyp in enumerate(body.hypotheses):
         subset = done
@@ -177,30 +179,15 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
             subset = subset[subset[axis] == value]
         result = None
         if hyp.metric in subset.columns:
-            data = pd.DataFrame(
-                {
-                    "seed": subset["seed"],
-                    "x": _axis_position(subset[hyp.axis], study.axes[hyp.axis]),
-                    "y": subset[hyp.metric],
-                    "label": subset[hyp.axis],
-                }
-            ).dropna(subset=["y"])
-            result = analyze(data, hyp.metric, hyp.axis, hyp.direction, hyp.where, hyp.tolerance)
-            series = [a for a in study.axes if a not in (hyp.axis, *hyp.where)]
-            name = f"h{i}.png"
-            left_out = metric_vs_axis(
-                subset,
-                hyp.axis,
-                study.axes[hyp.axis],
-                hyp.metric,
-                series,
-                figure_dir / name,
-                _hypothesis_text(hyp),
+            piece = cache.cached(
+                figure_dir,
+                f"h{i}",
+                fingerprint,
+                lambda hyp=hyp, i=i, subset=subset: _hypothesis_piece(study, hyp, i, subset, figure_dir),
+                lambda piece: [piece["file"]],
             )
-            caption = f"{hyp.metric} against {hyp.axis}: mean over seeds with a 95% bootstrap band"
-            if left_out:
-                caption += f" ({left_out} series left out)"
-            view.figures.append({"src": f"{study.id}/{name}", "caption": caption})
+            result = _result_from(piece["result"])
+            view.figures.append({"src": f"{study.id}/{piece['file']}", "caption": piece["caption"]})
         view.results.append(_result_row(hyp, result))
         view.results[-1]["calibration_href"] = _calibration_href() if ".is_" in hyp.metric else ""
     metric_names = [c for c in frame.columns if "." in c and c not in study.axes and not c.endswith(("_lo", "_hi"))]
@@ -218,10 +205,50 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
                 "wall": _cell(row.get("wall_s"), "{:.2f}"),
             }
         )
-    view.panels = maze_panels(root, con, study, frame, figure_dir, _calibration_href())
+    view.panels = maze_panels(root, con, study, frame, figure_dir, _calibration_href(), fingerprint)
     view.panels.append(training_panel(study, con, frame, figure_dir))
     view.panels = [p for p in view.panels if p is not None]
     return view
+
+
+def _hypothesis_piece(study: Study, hyp, i: int, subset: pd.DataFrame, figure_dir: Path) -> dict[str, Any]:
+    """The slow part of a hypothesis: its bootstrap analysis and its plot (cached by the caller)."""
+    data = pd.DataFrame(
+        {
+            "seed": subset["seed"],
+            "x": _axis_position(subset[hyp.axis], study.axes[hyp.axis]),
+            "y": subset[hyp.metric],
+            "label": subset[hyp.axis],
+        }
+    ).dropna(subset=["y"])
+    result = analyze(data, hyp.metric, hyp.axis, hyp.direction, hyp.where, hyp.tolerance)
+    series = [a for a in study.axes if a not in (hyp.axis, *hyp.where)]
+    name = f"h{i}.png"
+    left_out = metric_vs_axis(
+        subset, hyp.axis, study.axes[hyp.axis], hyp.metric, series, figure_dir / name, _hypothesis_text(hyp)
+    )
+    caption = f"{hyp.metric} against {hyp.axis}: mean over seeds with a 95% bootstrap band"
+    if left_out:
+        caption += f" ({left_out} series left out)"
+    return {"result": _json_safe(result.as_dict()), "caption": caption, "file": name}
+
+
+def _result_from(saved: dict[str, Any]) -> HypothesisResult:
+    """A HypothesisResult back from its cached JSON form (null intervals and effects are NaN again)."""
+    nan = float("nan")
+
+    def number(value: Any) -> float:
+        return nan if value is None else float(value)
+
+    return HypothesisResult(
+        **{
+            **saved,
+            "rho": number(saved["rho"]),
+            "diff": number(saved["diff"]),
+            "rho_ci": tuple(number(v) for v in saved["rho_ci"]),
+            "diff_ci": tuple(number(v) for v in saved["diff_ci"]),
+        }
+    )
 
 
 def _budget_text(seconds: float, budget: float | None, what: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mesaopt.report import cache
 from mesaopt.report.plots import plt, seed_band
 
 LABEL_METRICS = ("memorizer", "heuristic", "searcher")
@@ -223,16 +224,37 @@ def gallery_panel(study, root: Path, frame: pd.DataFrame, figure_dir: Path) -> d
     }
 
 
-def maze_panels(root: Path, con, study, frame: pd.DataFrame, figure_dir: Path, calibration_href: str) -> list[dict]:
-    """Every maze panel that applies to a study; studies on other tasks get none."""
+def _figure_files(panel: dict[str, Any]) -> list[str]:
+    """The PNG files a panel shows, relative to its study's figure folder."""
+    return [Path(f["src"]).name for f in panel["figures"]]
+
+
+def maze_panels(
+    root: Path,
+    con,
+    study,
+    frame: pd.DataFrame,
+    figure_dir: Path,
+    calibration_href: str,
+    fingerprint: str | None = None,
+) -> list[dict]:
+    """Every maze panel that applies to a study; studies on other tasks get none.
+
+    With a `fingerprint` (report/cache.py: the study's document, runs and code), the compute and gallery panels,
+    the slow ones (the gallery rebuilds networks and runs them), are reused from the last build when it matches.
+    """
     if study.body.task.name != "maze":
         return []
+
+    def reuse(name: str, build):
+        return build() if fingerprint is None else cache.cached(figure_dir, name, fingerprint, build, _figure_files)
+
     panels = [
         label_panel(study, frame, calibration_href),
-        compute_panel(study, con, frame, figure_dir),
+        reuse("compute", lambda: compute_panel(study, con, frame, figure_dir)),
     ]
     try:
-        panels.append(gallery_panel(study, root, frame, figure_dir))
+        panels.append(reuse("gallery", lambda: gallery_panel(study, root, frame, figure_dir)))
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         panels.append(
             {"title": "Gallery", "text": f"gallery unavailable: {exc}", "link": None, "table": None, "figures": []}
