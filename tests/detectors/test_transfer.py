@@ -90,3 +90,22 @@ def test_memorizer_rule_is_relative_to_what_was_learned():
     """Half the pool solved and nothing novel: a memorizer, although the absolute gap is only 0.5."""
     assert _label(0.5, 0.0)[0] == "memorizer"
     assert _label(0.5, 0.5 * (1 - MEMORIZER_MIN_RELATIVE_GAP) + 0.01)[0] == "heuristic"
+
+
+def test_a_lookup_table_transfers_nothing_beyond_memory(maze4):
+    """Whatever novel mazes a lookup table solves, recall of the nearest stored maze solves too."""
+    lookup = fit_lookup(LookupConfig(), maze4, np.random.SeedSequence(0), no_progress)
+    result = transfer(lookup, maze4)
+    assert result["novel_success"] == result["memory_success"]
+    assert result["novel_beyond_memory"] == 0.0
+
+
+def test_exact_search_transfers_beyond_memory(maze4):
+    from mesaopt.learners.bfs import BFSConfig, fit_bfs
+
+    result = transfer(fit_bfs(BFSConfig(), maze4, np.random.SeedSequence(0), no_progress), maze4)
+    assert result["memory_success"] < 0.5 and result["novel_beyond_memory"] == 1.0
+
+
+def test_no_memory_baseline_without_known_training_instances(maze4_inf):
+    assert not {"memory_success", "novel_beyond_memory"} & set(transfer(Nothing(), maze4_inf))

@@ -13,6 +13,12 @@ learned its own training instances, and the ratio would divide one small, noisy 
 net scored "pool" 0.07 and novel 0.03 on a fresh sample: ratio 0.4 from two rates that are both almost nothing).
 When undefined, `ratio`, `ratio_lo` and `ratio_hi` are left out of the metrics (so the analysis skips the run for
 hypotheses on the ratio instead of reading a made-up number) and `ratio_defined` is 0.
+
+Memory baseline (mazes, when the training instances are known): a larger pool covers more of the instance space,
+so even pure recall solves more novel mazes as N grows (a novel maze whose nearest training maze has the same
+shortest path). `memory_success` is the share of novel mazes that the nearest training maze's answer (Hamming
+distance, as the lookup learner picks it) solves; `novel_beyond_memory` is the learner's success on the novel mazes
+that answer does not solve (left out when recall solves them all). A memorizer scores 0 there at any N.
 """
 
 from __future__ import annotations
@@ -47,8 +53,11 @@ METRICS = (
     "ratio",
     "ratio_lo",
     "ratio_hi",
+    "memory_success",
+    "novel_beyond_memory",
 )
-"""Every metric the detector can return; `ratio`, `ratio_lo` and `ratio_hi` only when `ratio_defined` is 1."""
+"""Every metric the detector can return; `ratio`, `ratio_lo` and `ratio_hi` only when `ratio_defined` is 1, the
+memory baseline only on mazes whose training instances are known."""
 
 
 def stored_instances(learned: LearnedAlgorithm, like: Any) -> Any | None:
@@ -81,6 +90,14 @@ def training_instances(learned: LearnedAlgorithm, task: Task, count: int, stream
     return sample, False
 
 
+def memory_solves(task: Task, novel: MazeBatch, memory: MazeBatch) -> np.ndarray:
+    """Per novel maze: whether the answer of its nearest training maze (Hamming distance) is its shortest path."""
+    from mesaopt.detectors.mazetools import nearest
+
+    recalled = task.solutions(memory)[nearest(novel.grids, memory.grids)]
+    return task.success(novel, recalled)
+
+
 def _ratio(novel: float, pool: float) -> float | None:
     """Novel over pool success; None (undefined) when pool success is below POOL_SUCCESS_FLOOR."""
     return novel / pool if pool >= POOL_SUCCESS_FLOOR else None
@@ -101,6 +118,11 @@ def transfer(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
         "pool_trained": float(trained),
     }
     ratio = _ratio(float(novel_ok.mean()), float(pool_ok.mean()))
+    if trained and isinstance(novel, MazeBatch) and isinstance(pool, MazeBatch):
+        recalled = memory_solves(task, novel, pool)
+        out["memory_success"] = float(recalled.mean())
+        if not recalled.all():
+            out["novel_beyond_memory"] = float(novel_ok[~recalled].mean())
     out["ratio_defined"] = float(ratio is not None)
     if ratio is None:
         return out
