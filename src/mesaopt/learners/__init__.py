@@ -54,8 +54,14 @@ LEARNERS: dict[str, LearnerEntry] = {
     "maze_enumerate": LearnerEntry(
         maze_programs.MazeEnumerateConfig,
         maze_programs.fit_maze_enumerate,
-        "search of maze programs (stored paths vs BFS) under c + g*log2(t)",
+        "Levin enumeration of maze programs (stored paths, tables, greedy, BFS, sequence search) under c + g*log2(t)",
         maze_programs.TASKS,
+    ),
+    "maze_hillclimb": LearnerEntry(
+        maze_programs.MazeLocalConfig, maze_programs.fit_maze_hillclimb, "hill-climbing on maze programs", ("maze",)
+    ),
+    "maze_genetic": LearnerEntry(
+        maze_programs.MazeLocalConfig, maze_programs.fit_maze_genetic, "genetic algorithm on maze programs", ("maze",)
     ),
     "lookup": LearnerEntry(LookupConfig, fit_lookup, "memorizes the train pool's answers", ("maze",)),
     "bfs": LearnerEntry(BFSConfig, fit_bfs, "exact breadth-first search, no training", ("maze",)),

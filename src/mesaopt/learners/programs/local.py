@@ -1,5 +1,8 @@
 """Local search over the same program space: mutation hill-climbing and a genetic algorithm.
 
+`hill_climb` and `genetic` are generic: they need a sampler with `tree()`, `mutate(node)`, `crossover(a, b)` and
+`rng`, and an evaluate function. `Sampler` serves the word DSL; `maze_search.MazeSampler` the maze language.
+
 Both minimise the loss c + g*log2(t) + 2W bits per wrong training answer (the price of listing that answer as an
 exception), so on correct programs the loss is the enumerator's score.
 """
@@ -37,6 +40,12 @@ class Sampler:
             names = [n for n in names if n != "table"]
         weights = np.array([2.0 ** -bits[n] for n in names])
         return names[int(self.rng.choice(len(names), p=weights / weights.sum()))]
+
+    def mutate(self, node: Node) -> Node:
+        return mutate(node, self)
+
+    def crossover(self, a: Node, b: Node) -> Node:
+        return crossover(a, b, self.rng)
 
     def const(self) -> Node:
         length = int(self.rng.integers(0, self.dsl.word_bits + 1))
@@ -119,7 +128,7 @@ def hill_climb(start: Node, sampler: Sampler, evaluate: Evaluate, steps: int) ->
     current, (best, _) = start, evaluate(start)
     path = [best]
     for _ in range(steps):
-        candidate = mutate(current, sampler)
+        candidate = sampler.mutate(current)
         value, _ = evaluate(candidate)
         if value <= best:
             current, best = candidate, value
@@ -144,9 +153,9 @@ def genetic(
             for _ in range(2):
                 a, b = rng.integers(population, size=2)
                 parents.append(pop[a] if losses[a] <= losses[b] else pop[b])
-            child = crossover(parents[0], parents[1], rng)
+            child = sampler.crossover(parents[0], parents[1])
             if rng.random() < mutation_rate:
-                child = mutate(child, sampler)
+                child = sampler.mutate(child)
             children.append(child)
         pop = children
         losses = [evaluate(p)[0] for p in pop]

@@ -1,9 +1,13 @@
-"""Program search on the "maze" task: the found maze program as a LearnedAlgorithm, the enumerating learner with the
-compression curve along one maze's path, and the detector that checks the battery's label against the structure.
+"""Program search on the "maze" task: the found maze program as a LearnedAlgorithm, the learners (the Levin
+enumerator `maze_enumerate` with the compression curve along one maze's path, and the local searches
+`maze_hillclimb` and `maze_genetic`), and the detector that checks the battery's label against the structure.
+
+All three search the maze language of `maze` (stored paths, keyed tables, the greedy heuristic, BFS and
+generate-and-test over move sequences) through the same optimizers as the word programs (`maze_search`).
 
 The compression curve: the training maze's goal is moved onto each cell of its own shortest path in turn (same maze,
-path length 1, 2, ..., L). At each length the cheapest correct stored answer and the cheapest correct searcher are
-measured on the interpreter, and the winner under c + g*log2(t) is recorded.
+path length 1, 2, ..., L). At each length the enumerator runs until it has met the cheapest correct stored answer and
+the cheapest correct searcher (by c) and the Levin choice under c + g*log2(t); all three are recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from mesaopt.learners.programs.algorithm import label_metrics
 from mesaopt.learners.programs.dsl import gamma_bits
 from mesaopt.learners.programs.maze import (
     ALL_MOVES,
+    MAX_STEPS,
     MOVESET_BITS,
     OBJECTIVE_BITS,
     PRODUCTION_BITS,
@@ -26,16 +31,16 @@ from mesaopt.learners.programs.maze import (
     MazeDsl,
     Node,
     best,
-    correct_programs,
     run,
     show,
     structural_label,
 )
+from mesaopt.learners.programs.maze_search import MazeEnumConfig, enumerate_maze, local_search
 from mesaopt.tasks.maze import MazeTask, move_goal, path_cells, shortest_path
 
 TASKS = ("maze",)
 NONE = -1.0
-"""Curve value where no correct searcher exists at that length (a loop can make BFS pick another shortest path)."""
+"""Curve value where no correct program of that kind was met within the caps."""
 
 
 class MazeProgram:
@@ -76,13 +81,26 @@ class MazeProgram:
 
 
 class MazeEnumerateConfig(BaseModel):
-    """Exhaustive search of the maze-program space under c + g*log2(t)."""
+    """Levin enumeration of maze programs under c + g*log2(t)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     g: float = Field(default=0.0, ge=0, description="exchange rate between a bit of c and a doubling of t")
     max_depth: int | None = Field(default=None, ge=1, description="depth of the general solver (None: cells - 1)")
     curve: bool = Field(default=True, description="measure the compression curve along the first training maze")
+    max_cost: int = Field(default=40, ge=1, le=64, description="largest c (bits) enumerated")
+    max_steps: int = Field(default=MAX_STEPS, ge=1, description="hard step cap per maze")
+    time_budget_s: float = Field(default=60.0, gt=0, description="wall-clock cap on one enumeration")
+    cell_objectives: bool = Field(default=True, description="also enumerate programs aimed at a hard-coded cell")
+
+    def enum_config(self, g: float | None = None) -> MazeEnumConfig:
+        return MazeEnumConfig(
+            g=self.g if g is None else g,
+            max_cost=self.max_cost,
+            max_steps=self.max_steps,
+            time_budget_s=self.time_budget_s,
+            cell_objectives=self.cell_objectives,
+        )
 
 
 def general_c(dsl: MazeDsl, depth: int) -> int:
@@ -109,24 +127,36 @@ def _first_from(lengths: list[int], flags: list[bool]) -> float:
     return float(lengths[index])
 
 
-def compression_curve(dsl: MazeDsl, grid: np.ndarray, g: float, max_depth: int) -> dict[str, float | list[float]]:
-    """Along one maze's path: the cheapest stored answer and searcher at each path length, the winner, and where the
-    searcher takes over (measured from the winner, predicted from the measured c's, and from the code alone)."""
+def cheapest(found: list[Found], label: str) -> Found | None:
+    """The correct program of one label with the least c (ties: less t)."""
+    return best(found, 0.0, label)
+
+
+def _found(correct: list[tuple[Node, int, float]]) -> list[Found]:
+    return [Found(node, float(c), float(t)) for node, c, t in correct]
+
+
+def compression_curve(dsl: MazeDsl, grid: np.ndarray, config: MazeEnumerateConfig) -> dict[str, float | list[float]]:
+    """Along one maze's path: the cheapest stored answer and searcher at each path length (both found by the
+    enumerator), the Levin winner, and where the searcher takes over (measured from the winner, predicted from the
+    measured c's, and from the code alone)."""
     cells = path_cells(grid[None])[0]
-    lengths, c_mem, c_srch, t_mem, t_srch, winner = [], [], [], [], [], []
+    lengths, c_mem, c_srch, t_mem, t_srch, winner, heuristic = [], [], [], [], [], [], []
     for length in range(1, len(cells)):
         grids = move_goal(_batch(grid[None]), cells[length][None]).grids
-        found = correct_programs(dsl, grids, shortest_path(grids), max_depth)
-        memo, search = best(found, 0.0, "memorizer"), best(found, 0.0, "searcher")
-        chosen = best(found, g)
+        result, _ = enumerate_maze(dsl, grids, shortest_path(grids), config.enum_config(), ("memorizer", "searcher"))
+        found = _found(result.correct)
+        memo, search = cheapest(found, "memorizer"), cheapest(found, "searcher")
         lengths.append(length)
-        c_mem.append(memo.c)
+        c_mem.append(memo.c if memo else NONE)
         c_srch.append(search.c if search else NONE)
-        t_mem.append(math.log2(memo.t))
+        t_mem.append(math.log2(memo.t) if memo else NONE)
         t_srch.append(math.log2(search.t) if search else NONE)
-        winner.append(float(structural_label(chosen.program) == "searcher"))
+        label = structural_label(result.program) if result.program is not None else "none"
+        winner.append(float(label == "searcher"))
+        heuristic.append(float(label == "heuristic"))
     measured = _first_from(lengths, [w == 1.0 for w in winner])
-    predicted_c = _first_from(lengths, [s != NONE and s < m for s, m in zip(c_srch, c_mem, strict=True)])
+    predicted_c = _first_from(lengths, [s != NONE and (m == NONE or s < m) for s, m in zip(c_srch, c_mem, strict=True)])
     fitted_search_c = (
         PRODUCTION_BITS["search"] + MOVESET_BITS + SPACE_BITS["open"] + OBJECTIVE_BITS["goal"]
     )  # plus gamma(k): the code of the searcher at depth k = L
@@ -137,22 +167,31 @@ def compression_curve(dsl: MazeDsl, grid: np.ndarray, g: float, max_depth: int) 
         "curve_log2_t_memorizer": t_mem,
         "curve_log2_t_searcher": t_srch,
         "curve_is_searcher": winner,
+        "curve_is_heuristic": heuristic,
         "crossover_measured": measured,
         "crossover_predicted_c": predicted_c,
         "crossover_gap": measured - predicted_c,
         "crossover_within_path": float(winner[-1] == 1.0),
         "crossover_formula": formula_crossover(lambda n: fitted_search_c + gamma_bits(n)),
-        "crossover_general_formula": formula_crossover(lambda n: general_c(dsl, max_depth)),
+        "crossover_general_formula": formula_crossover(lambda n: general_c(dsl, config_depth(dsl, config))),
     }
 
 
+def config_depth(dsl: MazeDsl, config) -> int:
+    return config.max_depth or dsl.cells - 1
+
+
 def is_general(program: Node, depth: int) -> bool:
-    """Whether a program is the general solver of its maze size: a search reading the goal, through open passages,
-    trying all four moves, at least `depth` deep (the longest path such a maze can have)."""
-    if program[0] != "search":
-        return False
-    _, k, moveset, space, objective = program
-    return k >= depth and moveset == ALL_MOVES and space == "open" and objective == ("goal",)
+    """Whether a program is a general solver of its maze size: a BFS reading the goal, through open passages, trying
+    all four moves, at least `depth` deep (the longest path such a maze can have); or generate-and-test over all
+    four moves up to that depth, reading the goal (general, though its budget grows as 4**depth)."""
+    if program[0] == "search":
+        _, k, moveset, space, objective = program
+        return k >= depth and moveset == ALL_MOVES and space == "open" and objective == ("goal",)
+    if program[0] == "enum":
+        _, k, moveset, objective = program
+        return k >= depth and moveset == ALL_MOVES and objective == ("goal",)
+    return False
 
 
 def _batch(grids: np.ndarray):
@@ -167,39 +206,107 @@ def _cost_metrics(prefix: str, found: Found | None) -> dict[str, float]:
     return {f"c_{prefix}": found.c, f"log2_t_{prefix}": math.log2(found.t)}
 
 
-def fit_maze_enumerate(
-    config: MazeEnumerateConfig, task: MazeTask, seed: np.random.SeedSequence, progress: Progress
-) -> MazeProgram:
-    """Try every program of the (finite, dominance-pruned) maze space on the training pool; keep the least
-    c + g*log2(t) among those that reproduce every training path."""
+def _training(task: MazeTask, seed: np.random.SeedSequence) -> tuple[np.ndarray, MazeDsl]:
     train = task.train_pool()
     if train is None:
         train = task.sample_train(4, np.random.default_rng(seed))
-    grids = np.asarray(train.grids)
-    rows, cols = train.cell_shape
-    dsl = MazeDsl(rows, cols)
-    depth = config.max_depth or dsl.cells - 1
+    return np.asarray(train.grids), MazeDsl(*train.cell_shape)
+
+
+def fit_maze_enumerate(
+    config: MazeEnumerateConfig, task: MazeTask, seed: np.random.SeedSequence, progress: Progress
+) -> MazeProgram:
+    """Levin enumeration of maze programs on the training pool (the shared enumerator core); the least
+    c + g*log2(t) among those that reproduce every training path, enumerated on until the cheapest stored answer and
+    the cheapest searcher have also been met."""
+    grids, dsl = _training(task, seed)
+    depth = config_depth(dsl, config)
     targets = shortest_path(grids)
-    found = correct_programs(dsl, grids, targets, depth)
-    chosen = best(found, config.g)
+    result, enumerator = enumerate_maze(dsl, grids, targets, config.enum_config(), ("memorizer", "searcher"))
+    if result.program is None:
+        raise RuntimeError(f"maze_enumerate: no program up to {config.max_cost} bits solves the training mazes")
+    found = _found(result.correct)
     lengths = [len(cells) - 1 for cells in path_cells(grids, targets)]
     metrics: dict[str, float | list[float]] = {
-        "c": chosen.c,
-        "log2_t": math.log2(chosen.t),
-        "score": chosen.score(config.g),
+        "c": result.c,
+        "log2_t": math.log2(result.t),
+        "score": result.score,
         "path_length": float(np.mean(lengths)),
         "correct_programs": float(len(found)),
-        "is_general_solver": float(is_general(chosen.program, depth)),
+        "candidates": float(result.candidates),
+        "candidates_per_s": result.candidates / max(result.seconds, 1e-9),
+        "pruned_unevaluated": float(enumerator.skipped),
+        "kept": float(result.kept),
+        "exhaustive": float(result.exhaustive),
+        "max_cost_reached": float(result.max_cost_reached),
+        "is_general_solver": float(is_general(result.program, depth)),
         "c_general": float(general_c(dsl, depth)),
-        **_cost_metrics("memorizer", best(found, 0.0, "memorizer")),
-        **_cost_metrics("searcher", best(found, 0.0, "searcher")),
+        **_cost_metrics("memorizer", cheapest(found, "memorizer")),
+        **_cost_metrics("searcher", cheapest(found, "searcher")),
+        **_cost_metrics("heuristic", cheapest(found, "heuristic")),
     }
-    if "c_searcher" in metrics:
+    if "c_searcher" in metrics and "c_memorizer" in metrics:
         metrics["searcher_shorter"] = float(metrics["c_searcher"] < metrics["c_memorizer"])
     if config.curve:
-        metrics.update(compression_curve(dsl, grids[0], config.g, depth))
+        metrics.update(compression_curve(dsl, grids[0], config))
     progress(1, 1)
-    return MazeProgram(dsl, chosen.program, chosen.t, metrics)
+    return MazeProgram(dsl, result.program, result.t, metrics)
+
+
+class MazeLocalConfig(BaseModel):
+    """Local search (hill-climbing or a genetic algorithm) over maze programs with the loss
+    c + g*log2(t) + the table-entry bits of each wrong training maze."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    g: float = Field(default=0.0, ge=0, description="exchange rate in the loss")
+    steps: int = Field(default=500, ge=1, description="hill-climbing: mutations tried")
+    restarts: int = Field(default=1, ge=1, description="hill-climbing: independent climbs, best kept")
+    population: int = Field(default=32, ge=2, description="genetic: population size")
+    generations: int = Field(default=20, ge=1, description="genetic: generations")
+    max_depth: int | None = Field(default=None, ge=1, description="depth of the general solver (None: cells - 1)")
+    curve_points: int = Field(default=50, ge=2, description="points kept of the loss-along-the-path curve")
+
+
+def _fit_local(kind: str, config: MazeLocalConfig, task: MazeTask, seed: np.random.SeedSequence, progress: Progress):
+    grids, dsl = _training(task, seed)
+    targets = shortest_path(grids)
+    program, curve, evaluated = local_search(
+        kind,
+        dsl,
+        grids,
+        targets,
+        config.g,
+        np.random.default_rng(seed),
+        steps=config.steps,
+        restarts=config.restarts,
+        population=config.population,
+        generations=config.generations,
+    )
+    progress(1, 1)
+    masks, steps = run(dsl, program, grids)
+    t = float(steps.mean())
+    picks = np.linspace(0, len(curve) - 1, min(config.curve_points, len(curve))).round().astype(int)
+    metrics = {
+        "loss": float(curve[-1]),
+        "solved_train": float((masks == targets).all()),
+        "c": float(dsl.cost(program)),
+        "log2_t": math.log2(t),
+        "programs_evaluated": float(evaluated),
+        "loss_path": [float(curve[i]) for i in picks],
+        "is_general_solver": float(is_general(program, config_depth(dsl, config))),
+    }
+    return MazeProgram(dsl, program, t, metrics)
+
+
+def fit_maze_hillclimb(config: MazeLocalConfig, task: MazeTask, seed: np.random.SeedSequence, progress: Progress):
+    """Mutation hill-climbing over maze programs from a random one."""
+    return _fit_local("hillclimb", config, task, seed, progress)
+
+
+def fit_maze_genetic(config: MazeLocalConfig, task: MazeTask, seed: np.random.SeedSequence, progress: Progress):
+    """A genetic algorithm over maze programs from a random population."""
+    return _fit_local("genetic", config, task, seed, progress)
 
 
 LABEL_METRICS = ("agrees", "battery_is_memorizer", "battery_is_heuristic", "battery_is_searcher", "known")
