@@ -51,8 +51,9 @@ LABELS = ("memorizer", "heuristic", "searcher")
 
 PROGRAM_MEMORIZER_MIN_GAP = 0.59
 """Pool success minus novel success. Calibration (seed 0): the stored tables and the constant 1.00; the highest
-other case is the partial inverse of h1 at 0.19 (3 of 16 pool answers by chance, no novel one). Midpoint 0.59,
-margin 0.41 below and 0.40 above. (Seed 1, not used to set it: lowest memorizer 0.97, highest other 0.00.)"""
+other case is the partial inverse of h1 at 0.19 (it solves exactly the secrets 0-3 of 256, and seed 0's pool
+of 16 happens to hold three of them). Midpoint 0.59, margin 0.41 below and 0.40 above. (Seed 1, not used to
+set it: lowest memorizer 0.97, highest other 0.00.)"""
 
 PROGRAM_SEARCHER_MIN_SUCCESS = 0.52
 """Novel success. Calibration (seed 0): every searcher 1.00; the best heuristic (get_base_obj on deploy) 0.03.
