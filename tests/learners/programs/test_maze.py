@@ -146,7 +146,15 @@ def test_compression_curve_and_crossovers_are_consistent_and_deterministic():
     assert steady(fit(0.0).train_metrics) == steady(flat)
     lengths = flat["curve_path_length"]
     assert lengths == [float(n) for n in range(1, int(flat["path_length"]) + 1)]
-    assert flat["curve_c_memorizer"] == sorted(flat["curve_c_memorizer"])  # a longer stored path never costs less
+    assert flat["curve_c_stored_path"] == sorted(flat["curve_c_stored_path"])  # a longer path never costs less
+    # A stored answer is reported only where the enumeration reached it, and then it is no dearer than the path.
+    for mem, code in zip(flat["curve_c_memorizer"], flat["curve_c_stored_path"], strict=True):
+        assert mem == -1.0 or mem <= code
+    # Where none was reached, the searcher was met first: it is shorter than the stored path there.
+    for mem, srch, code in zip(
+        flat["curve_c_memorizer"], flat["curve_c_searcher"], flat["curve_c_stored_path"], strict=True
+    ):
+        assert srch != -1.0 and (mem != -1.0 or srch < code)
     # Without a time penalty the winner is the shorter program, so measured and c-predicted crossovers coincide.
     assert flat["crossover_gap"] == 0.0
     # A time penalty can only delay the searcher: it is slower than the stored path at every length.

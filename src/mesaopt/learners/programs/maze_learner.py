@@ -7,7 +7,9 @@ generate-and-test over move sequences) through the same optimizers as the word p
 
 The compression curve: the training maze's goal is moved onto each cell of its own shortest path in turn (same maze,
 path length 1, 2, ..., L). At each length the enumerator runs until it has met the cheapest correct stored answer and
-the cheapest correct searcher (by c) and the Levin choice under c + g*log2(t); all three are recorded.
+the cheapest correct searcher (by c) and the Levin choice under c + g*log2(t). The cheapest stored answer is
+recorded when the enumeration met it (stored answers dearer than every level enumerated read NONE: the searcher is
+already the shorter program there). `c_stored_path` is the c of the stored training path, from the code alone.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from mesaopt.learners.programs.maze import (
     MazeDsl,
     Node,
     best,
+    moves_of,
     run,
     show,
     structural_label,
@@ -91,7 +94,11 @@ class MazeEnumerateConfig(BaseModel):
     max_cost: int = Field(default=40, ge=1, le=64, description="largest c (bits) enumerated")
     max_steps: int = Field(default=MAX_STEPS, ge=1, description="hard step cap per maze")
     time_budget_s: float = Field(default=60.0, gt=0, description="wall-clock cap on one enumeration")
-    cell_objectives: bool = Field(default=True, description="also enumerate programs aimed at a hard-coded cell")
+    cell_objectives: bool = Field(
+        default=False,
+        description="also enumerate programs aimed at a hard-coded cell (off: such a program is correct on training "
+        "only where it acts as the goal-aimed one, at ceil(log2 cells) more bits, or by coincidence)",
+    )
 
     def enum_config(self, g: float | None = None) -> MazeEnumConfig:
         return MazeEnumConfig(
@@ -132,8 +139,9 @@ def cheapest(found: list[Found], label: str) -> Found | None:
     return best(found, 0.0, label)
 
 
-def _found(correct: list[tuple[Node, int, float]]) -> list[Found]:
-    return [Found(node, float(c), float(t)) for node, c, t in correct]
+def _found(correct: list[tuple[Node, int, float]], reached: int) -> list[Found]:
+    """The correct programs within the cost levels enumerated (where the cheapest of each label is certain)."""
+    return [Found(node, float(c), float(t)) for node, c, t in correct if c <= reached]
 
 
 def compression_curve(dsl: MazeDsl, grid: np.ndarray, config: MazeEnumerateConfig) -> dict[str, float | list[float]]:
@@ -141,13 +149,14 @@ def compression_curve(dsl: MazeDsl, grid: np.ndarray, config: MazeEnumerateConfi
     enumerator), the Levin winner, and where the searcher takes over (measured from the winner, predicted from the
     measured c's, and from the code alone)."""
     cells = path_cells(grid[None])[0]
-    lengths, c_mem, c_srch, t_mem, t_srch, winner, heuristic = [], [], [], [], [], [], []
+    lengths, c_mem, c_srch, t_mem, t_srch, winner, heuristic, c_code = [], [], [], [], [], [], [], []
     for length in range(1, len(cells)):
         grids = move_goal(_batch(grid[None]), cells[length][None]).grids
-        result, _ = enumerate_maze(dsl, grids, shortest_path(grids), config.enum_config(), ("memorizer", "searcher"))
-        found = _found(result.correct)
+        result, _ = enumerate_maze(dsl, grids, shortest_path(grids), config.enum_config(), ("searcher",))
+        found = _found(result.correct, result.max_cost_reached)
         memo, search = cheapest(found, "memorizer"), cheapest(found, "searcher")
         lengths.append(length)
+        c_code.append(float(dsl.cost(("moves", moves_of(cells[: length + 1])))))
         c_mem.append(memo.c if memo else NONE)
         c_srch.append(search.c if search else NONE)
         t_mem.append(math.log2(memo.t) if memo else NONE)
@@ -163,6 +172,7 @@ def compression_curve(dsl: MazeDsl, grid: np.ndarray, config: MazeEnumerateConfi
     return {
         "curve_path_length": [float(n) for n in lengths],
         "curve_c_memorizer": c_mem,
+        "curve_c_stored_path": c_code,
         "curve_c_searcher": c_srch,
         "curve_log2_t_memorizer": t_mem,
         "curve_log2_t_searcher": t_srch,
@@ -217,16 +227,18 @@ def fit_maze_enumerate(
     config: MazeEnumerateConfig, task: MazeTask, seed: np.random.SeedSequence, progress: Progress
 ) -> MazeProgram:
     """Levin enumeration of maze programs on the training pool (the shared enumerator core); the least
-    c + g*log2(t) among those that reproduce every training path, enumerated on until the cheapest stored answer and
-    the cheapest searcher have also been met."""
+    c + g*log2(t) among those that reproduce every training path, enumerated on until the cheapest searcher has also
+    been met (c_memorizer, c_heuristic: the cheapest met, when one was)."""
     grids, dsl = _training(task, seed)
     depth = config_depth(dsl, config)
     targets = shortest_path(grids)
-    result, enumerator = enumerate_maze(dsl, grids, targets, config.enum_config(), ("memorizer", "searcher"))
+    result, enumerator = enumerate_maze(dsl, grids, targets, config.enum_config(), ("searcher",))
     if result.program is None:
         raise RuntimeError(f"maze_enumerate: no program up to {config.max_cost} bits solves the training mazes")
-    found = _found(result.correct)
-    lengths = [len(cells) - 1 for cells in path_cells(grids, targets)]
+    found = _found(result.correct, result.max_cost_reached)
+    cells = path_cells(grids, targets)
+    lengths = [len(path) - 1 for path in cells]
+    stored = max((dsl.cost(("moves", moves_of(path))) for path in cells), default=0)
     metrics: dict[str, float | list[float]] = {
         "c": result.c,
         "log2_t": math.log2(result.t),
@@ -241,6 +253,7 @@ def fit_maze_enumerate(
         "max_cost_reached": float(result.max_cost_reached),
         "is_general_solver": float(is_general(result.program, depth)),
         "c_general": float(general_c(dsl, depth)),
+        "c_stored_path": float(stored),
         **_cost_metrics("memorizer", cheapest(found, "memorizer")),
         **_cost_metrics("searcher", cheapest(found, "searcher")),
         **_cost_metrics("heuristic", cheapest(found, "heuristic")),
