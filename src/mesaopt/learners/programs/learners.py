@@ -27,10 +27,22 @@ def _training(task: WordTask, seed: np.random.SeedSequence):
     return pool if pool is not None else task.sample_train(DEFAULT_TRAIN, np.random.default_rng(seed))
 
 
-def _tie(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """The g at which two (c, t) programs score alike; inf when they never do."""
+def _tie(a: tuple[float, float], b: tuple[float, float]) -> float | None:
+    """The g at which two (c, t) programs score alike (negative: only below g = 0); None when they never do (equal
+    t, so c alone decides at every g)."""
     dh = math.log2(a[1]) - math.log2(b[1])
-    return (b[0] - a[0]) / dh if dh else math.inf
+    return (b[0] - a[0]) / dh if dh else None
+
+
+def _tie_metrics(name: str, a: tuple[float, float], b: tuple[float, float]) -> dict[str, float]:
+    """`name`: the tie point when there is one (always finite); `name_never`: 1 when the winner never flips for
+    g >= 0 (no tie, or a tie below 0). With no tie at all `name` is left out rather than given a made-up number, so a
+    trend test over it sees only measured tie points; `name_never` carries those runs."""
+    g = _tie(a, b)
+    out = {f"{name}_never": float(g is None or g < 0)}
+    if g is not None:
+        out[name] = g
+    return out
 
 
 def _deploy_success(task: WordTask, algorithm: ProgramAlgorithm) -> dict[str, float]:
@@ -99,7 +111,7 @@ def _flip_metrics(correct: list[tuple[Node, int, float]], g: float) -> dict[str,
         out[f"best_{label}_c"] = c
         out[f"best_{label}_log2_t"] = math.log2(t)
     if "searcher" in best and "memorizer" in best:
-        out["flip_g_enumerated"] = _tie(best["searcher"], best["memorizer"])
+        out.update(_tie_metrics("flip_g_enumerated", best["searcher"], best["memorizer"]))
     index = levin_select([(c, t) for _, c, t in correct], g)
     if index is not None:
         out["levin_matches_argmin"] = float(
@@ -143,7 +155,7 @@ def diversity_terms(task: WordTask, train, g: float) -> dict[str, float]:
     store = stored_answers(train)
     measured = [(float(dsl.cost(p)), float(run(dsl, p, train.inputs)[1].mean())) for p in (searcher, store)]
     return {
-        "flip_g_predicted": _tie(*measured),
+        **_tie_metrics("flip_g_predicted", *measured),
         "term_b": b,
         "term_c_s": float(c_s),
         "term_log2_t_table": math.log2(table_terms(n_pool)[1]),
@@ -228,7 +240,8 @@ class StructureConfig(BaseModel):
 def fit_structure(config: StructureConfig, task: DeployTask, seed: np.random.SeedSequence, progress: Progress):
     """No search: measure c and t of Hfh, Hsd and Hfd and report where the chosen one wins along g.
 
-    `g_tie_with_Hfh` is the g at which the chosen structure and Hfh score alike; a negative value means they never
+    `g_tie_with_Hfh` is the g at which the chosen structure and Hfh score alike (`g_tie_with_Hfh_never` = 1 and the
+    value left out when they never tie); a negative value means they never
     do for g >= 0 (one is better on both c and t)."""
     train = _training(task, seed)
     dsl = task.dsl
@@ -248,7 +261,9 @@ def fit_structure(config: StructureConfig, task: DeployTask, seed: np.random.See
         "wins_along_g": wins,
         "win_fraction": float(np.mean(wins)),
         "wins_anywhere": float(any(wins)),
-        "g_tie_with_Hfh": _tie(costs["Hfh"], mine) if config.structure != "Hfh" else 0.0,
+        **(
+            _tie_metrics("g_tie_with_Hfh", costs["Hfh"], mine) if config.structure != "Hfh" else {"g_tie_with_Hfh": 0.0}
+        ),
         **{f"c_{name}": c for name, (c, _) in costs.items()},
         **{f"log2_t_{name}": math.log2(t) for name, (_, t) in costs.items()},
     }
