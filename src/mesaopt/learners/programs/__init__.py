@@ -7,8 +7,9 @@
 - `algorithm`: a found program as a LearnedAlgorithm with its structural label;
 - `tasks`: the hash_inversion and deploy (seed 003) task families; `learners`: the registered learners;
 - `costs`: `measured_costs()`, seed 003's components and structures measured on the interpreter.
-- `maze`: the maze-program vocabulary (a stored move list, a table of paths keyed on the instance, a breadth-first
-  search with a depth, a move set, a space and an objective), its prefix-code c, its step-counting interpreter and the
-  finite candidate space; `maze_learner`: the found maze program as a LearnedAlgorithm, the `maze_enumerate` learner
-  with the compression curve along one maze's path, and the `label_agreement` detector (battery vs structure).
+- `maze`: the maze-program language (stored move lists, tables keyed on an instance feature, a greedy local heuristic,
+  breadth-first search, generate-and-test over move sequences), its prefix-code c and its step-counting interpreter;
+  `maze_search`: the maze language under the shared enumerator core (`enumerate.LevelSearch`) and the local searches;
+  `maze_learner`: the found maze program as a LearnedAlgorithm, the `maze_enumerate` / `maze_hillclimb` /
+  `maze_genetic` learners with the compression curve, and the `label_agreement` detector (battery vs structure).
 """

@@ -12,6 +12,9 @@ training instance correctly decides; among the programs finishing in that phase 
 then enumeration order), which makes the result the exact score minimum. Counting the steps once, under the hard cap,
 and comparing them to each phase's budget gives the same outcome as re-running the program in every phase.
 Enumeration stops once the next cost level cannot beat the incumbent (c >= best score), or at the caps.
+
+`LevelSearch` is the language-independent core (levels, pruning, stop rule, Levin choice); `Enumerator` is the word
+language on it, `maze_search.MazeEnumerator` the maze language.
 """
 
 from __future__ import annotations
