@@ -213,22 +213,30 @@ def calibrate(seed: int = 0, on_case: Callable[[dict], None] | None = None) -> d
     }
 
 
-def write_calibration(runs: Path, record: dict[str, Any]) -> Path:
-    """Write the record atomically to `<runs>/calibration.json`."""
+def write_record(runs: Path, name: str, record: dict[str, Any]) -> Path:
+    """Write a calibration record atomically to `<runs>/<name>` (strict JSON)."""
     runs.mkdir(parents=True, exist_ok=True)
-    path = runs / CALIBRATION_FILE
-    tmp = runs / f".tmp-{CALIBRATION_FILE}-{os.getpid()}"
+    path = runs / name
+    tmp = runs / f".tmp-{name}-{os.getpid()}"
     tmp.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     tmp.replace(path)
     return path
 
 
+def read_record(runs: Path, name: str) -> dict[str, Any] | None:
+    """The calibration record `<runs>/<name>`, or None when `mesaopt calibrate` has not written it to this store."""
+    path = runs / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def write_calibration(runs: Path, record: dict[str, Any]) -> Path:
+    """Write the maze battery's record atomically to `<runs>/calibration.json`."""
+    return write_record(runs, CALIBRATION_FILE, record)
+
+
 def read_calibration(runs: Path) -> dict[str, Any] | None:
-    """The stored calibration record, or None when `mesaopt calibrate` has not been run on this store."""
-    path = runs / CALIBRATION_FILE
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The stored maze calibration record, or None when `mesaopt calibrate` has not been run on this store."""
+    return read_record(runs, CALIBRATION_FILE)
 
 
 def run_calibration(seed: int, runs: Path, console) -> bool:

@@ -13,8 +13,6 @@ get_base_obj alone (decodes the objective but does not search for the action tha
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from mesaopt.detectors import program_battery as battery
-from mesaopt.detectors.calibration import confusion
+from mesaopt.detectors.calibration import confusion, read_record, write_record
 from mesaopt.learners.programs.algorithm import ProgramAlgorithm
 from mesaopt.learners.programs.dsl import H1_ADD, H1_MUL, Node
 from mesaopt.learners.programs.interpret import run
@@ -178,18 +176,12 @@ PROGRAM_CALIBRATION_FILE = "program_calibration.json"
 
 def write_program_calibration(runs: Path, record: dict[str, Any]) -> Path:
     """Write the record atomically to `<runs>/program_calibration.json`."""
-    runs.mkdir(parents=True, exist_ok=True)
-    path = runs / PROGRAM_CALIBRATION_FILE
-    tmp = runs / f".tmp-{PROGRAM_CALIBRATION_FILE}-{os.getpid()}"
-    tmp.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_record(runs, PROGRAM_CALIBRATION_FILE, record)
 
 
 def read_program_calibration(runs: Path) -> dict[str, Any] | None:
     """The stored word-battery calibration, or None when `mesaopt calibrate` has not written one to this store."""
-    path = runs / PROGRAM_CALIBRATION_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return read_record(runs, PROGRAM_CALIBRATION_FILE)
 
 
 def run_program_calibration(seed: int, runs: Path, console) -> bool:

@@ -7,6 +7,7 @@ each label threshold with the calibration values that justify it), or says how t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,36 +43,33 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def calibration_view(record: dict[str, Any]) -> dict[str, Any]:
-    """What the template shows, formatted; the template escapes every string."""
-    from mesaopt.detectors.profile import THRESHOLDS
-
-    labels = [str(v) for v in record.get("labels", [])]
-    cases = []
-    for case in record.get("cases", []):
-        metrics = case.get("metrics", {})
-        cases.append(
+def record_view(
+    record: dict[str, Any], shown: tuple[tuple[str, str], ...], thresholds: dict[str, float]
+) -> dict[str, Any]:
+    """The parts every calibration record shares (cases, confusion, threshold justification, stale thresholds),
+    formatted for a template; `shown` picks the per-case metric columns, `thresholds` are the code's current ones."""
+    stale = {k: v for k, v in record.get("thresholds", {}).items() if thresholds.get(k) != v}
+    return {
+        "seed": str(record.get("seed")),
+        "passed": bool(record.get("passed")),
+        "labels": [str(v) for v in record.get("labels", [])],
+        "confusion": [[str(n) for n in row] for row in record.get("confusion", [])],
+        "headings": [heading for _, heading in shown],
+        "cases": [
             {
                 "name": str(case.get("name")),
+                "task": str(case.get("task", "")),
                 "expected": str(case.get("expected")),
                 "label": str(case.get("label")),
                 "correct": case.get("label") == case.get("expected"),
                 "why": str(case.get("why", "")),
                 "describe": str(case.get("describe", "")),
                 "reasons": [str(r) for r in case.get("reasons", [])],
-                "cells": [_number(metrics.get(key)) for key, _ in SHOWN],
+                "cells": [_number(case.get("metrics", {}).get(key)) for key, _ in shown],
                 "wall": _number(case.get("wall_s")),
             }
-        )
-    stale = {k: v for k, v in record.get("thresholds", {}).items() if THRESHOLDS.get(k) != v}
-    return {
-        "seed": str(record.get("seed")),
-        "task": ", ".join(f"{k} = {v}" for k, v in record.get("task", {}).items()),
-        "passed": bool(record.get("passed")),
-        "labels": labels,
-        "confusion": [[str(n) for n in row] for row in record.get("confusion", [])],
-        "headings": [heading for _, heading in SHOWN],
-        "cases": cases,
+            for case in record.get("cases", [])
+        ],
         "justification": [
             {
                 "threshold": str(row.get("threshold")),
@@ -85,30 +83,59 @@ def calibration_view(record: dict[str, Any]) -> dict[str, Any]:
             }
             for row in record.get("justification", [])
         ],
+        "rules": str(record.get("rules") or ""),
+        "stale": [f"{k} was {v}, the code now says {thresholds.get(k)}" for k, v in stale.items()],
+    }
+
+
+def calibration_view(record: dict[str, Any]) -> dict[str, Any]:
+    """What the template shows, formatted; the template escapes every string."""
+    from mesaopt.detectors.profile import THRESHOLDS
+
+    return record_view(record, SHOWN, THRESHOLDS) | {
+        "task": ", ".join(f"{k} = {v}" for k, v in record.get("task", {}).items()),
         "floor": _number(record.get("pool_success_floor")),
         "below_floor": [
             f"{row.get('name')} (pool success {_number(row.get('pool'))})" for row in record.get("below_floor", [])
         ],
-        "rules": str(record.get("rules") or ""),
         "baseline": str(record.get("power_baseline", "")),
-        "stale": [f"{k} was {v}, the code now says {THRESHOLDS.get(k)}" for k, v in stale.items()],
     }
+
+
+def write_record_page(
+    out: Path,
+    env: jinja2.Environment,
+    common: dict[str, Any],
+    *,
+    page: str,
+    template: str,
+    title: str,
+    read: Callable[[Path], dict[str, Any] | None],
+    view: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    """Render a calibration-style page from the record `read` finds in the store, or a page saying how to make one."""
+    store = common.get("store_root")
+    record = read(Path(store)) if store else None
+    html = env.get_template(template).render(
+        page_title=title, root="", store=str(store or "runs"), view=view(record) if record else None, **common
+    )
+    (out / page).write_text(html, encoding="utf-8")
 
 
 def build_calibration_page(out: Path, env: jinja2.Environment, common: dict[str, Any]) -> None:
     """Write calibration.html from the store's calibration record, or a page saying how to make one."""
     from mesaopt.detectors.calibration import read_calibration
 
-    store = common.get("store_root")
-    record = read_calibration(Path(store)) if store else None
-    page = env.get_template("calibration.html.j2").render(
-        page_title="Calibration",
-        root="",
-        store=str(store or "runs"),
-        view=calibration_view(record) if record else None,
-        **common,
+    write_record_page(
+        out,
+        env,
+        common,
+        page=PAGE,
+        template="calibration.html.j2",
+        title="Calibration",
+        read=read_calibration,
+        view=calibration_view,
     )
-    (out / PAGE).write_text(page, encoding="utf-8")
 
 
 EXTRA_SECTIONS.append(
