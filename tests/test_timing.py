@@ -37,6 +37,26 @@ def test_each_study_gets_its_span_and_compute_time(tmp_path):
     assert load_timing(tmp_path, "A", "smoke") == []
 
 
+def test_a_run_id_shared_by_two_studies_counts_for_each_record_s_own_study(tmp_path):
+    """Identical specs in two studies have one id; each record says its study, and only that study is charged."""
+    timer = _timer(tmp_path, {"x": "B"})
+    timer.record(_record("x", "A", 4.0, 1000.0), now=1004.0)
+    timer.record(_record("x", "B", 2.0, 1030.0), now=1032.0)
+    (a,) = load_timing(tmp_path, "A", "quick")
+    (b,) = load_timing(tmp_path, "B", "quick")
+    assert (a["elapsed_s"], a["runs"]) == (4.0, ["x"]) and (b["elapsed_s"], b["runs"]) == (2.0, ["x"])
+
+
+def test_time_when_only_other_studies_ran_is_not_charged(tmp_path):
+    timer = _timer(tmp_path, {"a1": "A", "a2": "A", "b1": "B"})
+    timer.record(_record("a1", "A", 3.0, 1000.0), now=1003.0)
+    timer.record(_record("b1", "B", 10.0, 1003.0), now=1013.0)
+    timer.record(_record("a2", "A", 2.0, 1013.0), now=1015.0)
+    timer.record(_record("a2", "A", 2.0, 1013.0), now=1015.0)  # a repeated record is counted once
+    (a,) = load_timing(tmp_path, "A", "quick")
+    assert a["elapsed_s"] == 5.0 and a["compute_s"] == 5.0 and a["runs"] == ["a1", "a2"]
+
+
 def test_a_record_without_job_start_counts_back_its_wall_time(tmp_path):
     timer = _timer(tmp_path, {"a1": "A"})
     timer.record(_record("a1", "A", 2.5, None), now=1010.0)

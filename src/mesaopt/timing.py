@@ -3,9 +3,10 @@
 `<out>/<study>/timing.<scale>.json` holds one entry per sweep (one `mesaopt run`) that produced runs of the study at
 that scale:
 
-- `elapsed_s`: this study's span in the sweep, from the start of its first job to the end of its last run. The
-  executor hands jobs out in study order, so in a sweep of several studies the spans follow one another and overlap
-  only where one study's last jobs share the workers with the next study's first ones. Start-up of the worker
+- `elapsed_s`: the wall-clock time during which at least one of this study's jobs was running (the length of the
+  union of its runs' [job start, end] intervals). The executor hands jobs out in study order, so in a sweep of
+  several studies these times follow one another and overlap only where one study's last jobs share the workers
+  with the next study's first ones; a gap in which only other studies ran is not counted. Start-up of the worker
   processes comes before any job and is in `sweep_elapsed_s` only.
 - `compute_s`: the summed wall time of the runs (a run group's shared fit split among its seeds).
 - `sweep_elapsed_s`: the whole sweep so far; `sweep` names it, `studies_in_sweep` says how many studies it ran.
@@ -48,10 +49,18 @@ def load_timing(root: Path, study_id: str, scale: str) -> list[dict[str, Any]]:
 
 @dataclass
 class _StudySpan:
-    first_start: float
-    last_end: float
+    intervals: list[tuple[float, float]] = field(default_factory=list)
     compute_s: float = 0.0
     runs: list[str] = field(default_factory=list)
+
+    def elapsed(self) -> float:
+        """Length of the union of the intervals."""
+        total, reach = 0.0, -math.inf
+        for start, end in sorted(self.intervals):
+            if end > reach:
+                total += end - max(start, reach)
+                reach = end
+        return total
 
 
 class SweepTimer:
@@ -68,15 +77,15 @@ class SweepTimer:
 
     def record(self, record: RunRecord, now: float | None = None) -> None:
         """Account one finished run and rewrite its study's timing file."""
-        study = self.study_of.get(record.run_id, record.spec.get("study"))
+        # The record's own study first: identical specs in two studies share a run id (the id hashes the content).
+        study = record.spec.get("study") or self.study_of.get(record.run_id)
         now = time.time() if now is None else now
         start = record.job_started if record.job_started is not None else now - record.wall_s
-        start = max(start, self.started)
-        span = self.spans.get(study)
-        if span is None:
-            span = self.spans[study] = _StudySpan(start, now)
-        span.first_start = min(span.first_start, start)
-        span.last_end = max(span.last_end, now)
+        start = min(max(start, self.started), now)
+        span = self.spans.setdefault(study, _StudySpan())
+        if record.run_id in span.runs:
+            return
+        span.intervals.append((start, now))
         span.compute_s += record.wall_s
         span.runs.append(record.run_id)
         self._write(study, now)
@@ -87,7 +96,7 @@ class SweepTimer:
         return {
             "sweep": self.sweep,
             "started_at": self.started_at,
-            "elapsed_s": round(span.last_end - span.first_start, 3),
+            "elapsed_s": round(span.elapsed(), 3),
             "compute_s": round(span.compute_s, 3),
             "sweep_elapsed_s": round(now - self.started, 3),
             "studies_in_sweep": len(set(self.study_of.values())),
