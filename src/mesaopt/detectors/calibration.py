@@ -101,13 +101,14 @@ CASES = (
 )
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A metric value (a number or a curve) as JSON-ready floats."""
     if isinstance(value, list):
         return [float(v) for v in value]
     return float(value)
 
 
-def _separation(
+def separation(
     name: str, threshold: float, cases: list[dict], feature: str, passing: set[str], failing: set[str], where=None
 ) -> dict[str, Any]:
     """How a threshold sits between the cases that must reach it and those that must not."""
@@ -142,7 +143,7 @@ def justify(cases: list[dict]) -> list[dict[str, Any]]:
         return case["metrics"]["probe.hooks"] > 0 and (case["expected"] != "searcher" or case["features"]["recurrent"])
 
     return [
-        _separation(
+        separation(
             "MEMORIZER_MIN_RELATIVE_GAP",
             THRESHOLDS["MEMORIZER_MIN_RELATIVE_GAP"],
             cases,
@@ -150,10 +151,10 @@ def justify(cases: list[dict]) -> list[dict[str, Any]]:
             {"memorizer"},
             searchers | {"heuristic"},
         ),
-        _separation(
+        separation(
             "SEARCHER_MIN_SUCCESS", THRESHOLDS["SEARCHER_MIN_SUCCESS"], cases, "success", searchers, {"heuristic"}
         ),
-        _separation("SEARCHER_MIN_PROBE", THRESHOLDS["SEARCHER_MIN_PROBE"], cases, "probe", searchers, others, probed),
+        separation("SEARCHER_MIN_PROBE", THRESHOLDS["SEARCHER_MIN_PROBE"], cases, "probe", searchers, others, probed),
     ]
 
 
@@ -191,7 +192,7 @@ def calibrate(seed: int = 0, on_case: Callable[[dict], None] | None = None) -> d
             "describe": learned.describe(),
             "reasons": result.reasons,
             "features": label_features(result.metrics),
-            "metrics": {k: _plain(v) for k, v in result.metrics.items()},
+            "metrics": {k: plain(v) for k, v in result.metrics.items()},
             "wall_s": time.perf_counter() - start,
         }
         cases.append(record)
@@ -239,29 +240,40 @@ def read_calibration(runs: Path) -> dict[str, Any] | None:
     return read_record(runs, CALIBRATION_FILE)
 
 
-def run_calibration(seed: int, runs: Path, console) -> bool:
-    """`mesaopt calibrate`: calibrate, print each case as it finishes and a summary, write the record."""
-    import torch
-    from rich.table import Table
-
-    torch.set_num_threads(1)  # the cases run tiny convolutions; more threads only contend for the cores
+def case_printer(console, name_width: int, seconds_digits: int) -> Callable[[dict], None]:
+    """An `on_case` callback for a calibration: one console line per finished case, constructed vs measured label."""
 
     def on_case(case: dict) -> None:
         mark = "ok" if case["label"] == case["expected"] else "WRONG"
         console.print(
-            f"{case['name']:18} constructed {case['expected']:9} measured {case['label']:9} {mark:5} "
-            f"({case['wall_s']:.1f} s)",
+            f"{case['name']:{name_width}} constructed {case['expected']:9} measured {case['label']:9} {mark:5} "
+            f"({case['wall_s']:.{seconds_digits}f} s)",
             highlight=False,
             markup=False,
         )
 
-    record = calibrate(seed, on_case)
+    return on_case
+
+
+def print_justification(console, record: dict[str, Any]) -> None:
+    """A calibration record's justification as a console table: each threshold and how it separates the cases."""
+    from rich.table import Table
+
     table = Table("threshold", "value", "must reach: lowest", "must not: highest", "margin", "separates")
     for row in record["justification"]:
         cells = [row["lowest_that_must_reach"], row["highest_that_must_not"], row["margin"]]
         shown = ["n/a" if v is None else f"{v:.3f}" for v in cells]
         table.add_row(row["threshold"], f"{row['value']:.3f}", *shown, "yes" if row["separates"] else "NO")
     console.print(table)
+
+
+def run_calibration(seed: int, runs: Path, console) -> bool:
+    """`mesaopt calibrate`: calibrate, print each case as it finishes and a summary, write the record."""
+    import torch
+
+    torch.set_num_threads(1)  # the cases run tiny convolutions; more threads only contend for the cores
+    record = calibrate(seed, case_printer(console, name_width=18, seconds_digits=1))
+    print_justification(console, record)
     path = write_calibration(runs, record)
     verdict = "passed" if record["passed"] else "FAILED: some case got a label its construction does not dictate"
     console.print(f"calibration {verdict}; wrote {path}", highlight=False, markup=False)

@@ -126,20 +126,27 @@ def label_of(metrics: dict[str, float | list[float]]) -> tuple[str, list[str]]:
     return "searcher", reasons
 
 
+def run_battery(battery: dict[str, tuple], learned: LearnedAlgorithm, task: Task) -> dict[str, float | list[float]]:
+    """Every detector of a battery, its metrics under the detector's name ("transfer.ratio")."""
+    return {f"{name}.{key}": value for name, (run, _) in battery.items() for key, value in run(learned, task).items()}
+
+
+def battery_metric_names(battery: dict[str, tuple]) -> tuple[str, ...]:
+    """The catalog names of a labelled battery's metrics: every detector's metrics, then one-hot is_<label>."""
+    return (
+        *(f"{name}.{key}" for name, (_, keys) in battery.items() for key in keys),
+        *(f"is_{label}" for label in LABELS),
+    )
+
+
 def profile(learned: LearnedAlgorithm, task: Task) -> Profile:
     """Run every detector of the battery and label the learned algorithm."""
-    metrics: dict[str, float | list[float]] = {}
-    for name, (run, _) in BATTERY.items():
-        for key, value in run(learned, task).items():
-            metrics[f"{name}.{key}"] = value
+    metrics = run_battery(BATTERY, learned, task)
     label, reasons = label_of(metrics)
     return Profile(metrics, label, reasons)
 
 
-METRICS = (
-    *(f"{name}.{key}" for name, (_, keys) in BATTERY.items() for key in keys),
-    *(f"is_{label}" for label in LABELS),
-)
+METRICS = battery_metric_names(BATTERY)
 
 
 def profile_detector(learned: LearnedAlgorithm, task: Task) -> dict[str, float | list[float]]:

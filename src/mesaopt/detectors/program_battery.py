@@ -42,12 +42,11 @@ import math
 import numpy as np
 
 from mesaopt.detectors import transfer
+from mesaopt.detectors.profile import LABELS, battery_metric_names, run_battery
 from mesaopt.detectors.stats import rate_metrics
 from mesaopt.learners.base import LearnedAlgorithm
 from mesaopt.learners.lookup import hamming_distances
 from mesaopt.tasks.base import Task
-
-LABELS = ("memorizer", "heuristic", "searcher")
 
 PROGRAM_MEMORIZER_MIN_GAP = 0.59
 """Pool success minus novel success. Calibration (seed 0): the stored tables and the constant 1.00; the highest
@@ -136,8 +135,13 @@ def step_budget(learned: LearnedAlgorithm, task: Task) -> dict[str, float | list
     def solved_within(budget: int) -> np.ndarray:
         return np.concatenate([task.success(b, learned.solve(b, int(budget))) for b in batches])
 
-    solved = np.array([solved_within(b).sum() for b in budgets], dtype=float)
-    curve = [float(solved_within(2**i).mean()) if i < top else float(full.mean()) for i in range(CURVE_DOUBLINGS + 1)]
+    within = [solved_within(b) for b in budgets]
+    solved = np.array([w.sum() for w in within], dtype=float)
+    # 2**i for a whole i < top is the budget at exponent i, index i * BUDGET_PER_DOUBLING: reuse its solve.
+    curve = [
+        float(within[i * BUDGET_PER_DOUBLING].mean()) if i < top else float(full.mean())
+        for i in range(CURVE_DOUBLINGS + 1)
+    ]
     return {
         "curve": curve,
         "log2_budget": [float(i) for i in range(CURVE_DOUBLINGS + 1)],
@@ -217,18 +221,12 @@ def label_of(metrics: dict[str, float | list[float]]) -> tuple[str, list[str]]:
 
 def program_profile(learned: LearnedAlgorithm, task: Task) -> tuple[dict[str, float | list[float]], str, list[str]]:
     """Every word-battery metric, the label and the comparisons behind it."""
-    metrics: dict[str, float | list[float]] = {}
-    for name, (run, _) in BATTERY.items():
-        for key, value in run(learned, task).items():
-            metrics[f"{name}.{key}"] = value
+    metrics = run_battery(BATTERY, learned, task)
     label, reasons = label_of(metrics)
     return metrics, label, reasons
 
 
-PROFILE_METRICS = (
-    *(f"{name}.{key}" for name, (_, keys) in BATTERY.items() for key in keys),
-    *(f"is_{label}" for label in LABELS),
-)
+PROFILE_METRICS = battery_metric_names(BATTERY)
 
 
 def program_profile_detector(learned: LearnedAlgorithm, task: Task) -> dict[str, float | list[float]]:

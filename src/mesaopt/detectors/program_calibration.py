@@ -22,7 +22,15 @@ from typing import Any
 import numpy as np
 
 from mesaopt.detectors import program_battery as battery
-from mesaopt.detectors.calibration import confusion, read_record, write_record
+from mesaopt.detectors.calibration import (
+    case_printer,
+    confusion,
+    plain,
+    print_justification,
+    read_record,
+    separation,
+    write_record,
+)
 from mesaopt.learners.programs.algorithm import ProgramAlgorithm
 from mesaopt.learners.programs.dsl import H1_ADD, H1_MUL, Node
 from mesaopt.learners.programs.interpret import run
@@ -92,11 +100,9 @@ PROGRAM_CASES = (
 
 def justify(cases: list[dict]) -> list[dict[str, Any]]:
     """For each threshold of the word battery, the interval of values separating this calibration's cases."""
-    from mesaopt.detectors.calibration import _separation
-
     thresholds = battery.THRESHOLDS
     return [
-        _separation(
+        separation(
             "PROGRAM_MEMORIZER_MIN_GAP",
             thresholds["PROGRAM_MEMORIZER_MIN_GAP"],
             cases,
@@ -104,7 +110,7 @@ def justify(cases: list[dict]) -> list[dict[str, Any]]:
             {"memorizer"},
             {"searcher", "heuristic"},
         ),
-        _separation(
+        separation(
             "PROGRAM_SEARCHER_MIN_SUCCESS",
             thresholds["PROGRAM_SEARCHER_MIN_SUCCESS"],
             cases,
@@ -112,7 +118,7 @@ def justify(cases: list[dict]) -> list[dict[str, Any]]:
             {"searcher"},
             {"heuristic"},
         ),
-        _separation(
+        separation(
             "PROGRAM_SEARCHER_MIN_RAMP",
             thresholds["PROGRAM_SEARCHER_MIN_RAMP"],
             cases,
@@ -121,10 +127,6 @@ def justify(cases: list[dict]) -> list[dict[str, Any]]:
             {"memorizer", "heuristic"},
         ),
     ]
-
-
-def _plain(value: Any) -> Any:
-    return [float(v) for v in value] if isinstance(value, list) else float(value)
 
 
 def calibrate_programs(seed: int = 0, on_case: Callable[[dict], None] | None = None) -> dict[str, Any]:
@@ -151,7 +153,7 @@ def calibrate_programs(seed: int = 0, on_case: Callable[[dict], None] | None = N
             "describe": learned.describe(),
             "reasons": reasons,
             "features": battery.label_features(metrics),
-            "metrics": {k: _plain(v) for k, v in metrics.items()},
+            "metrics": {k: plain(v) for k, v in metrics.items()},
             "wall_s": time.perf_counter() - start,
         }
         cases.append(record)
@@ -187,25 +189,9 @@ def read_program_calibration(runs: Path) -> dict[str, Any] | None:
 def run_program_calibration(seed: int, runs: Path, console) -> bool:
     """The word-battery part of `mesaopt calibrate`: print each case and the thresholds' separation, write the
     record; True when every case got its constructed label."""
-    from rich.table import Table
-
-    def on_case(case: dict) -> None:
-        mark = "ok" if case["label"] == case["expected"] else "WRONG"
-        console.print(
-            f"{case['name']:22} constructed {case['expected']:9} measured {case['label']:9} {mark:5} "
-            f"({case['wall_s']:.2f} s)",
-            highlight=False,
-            markup=False,
-        )
-
     console.print("word-task battery (program_battery) on hand-written DSL programs:", highlight=False, markup=False)
-    record = calibrate_programs(seed, on_case)
-    table = Table("threshold", "value", "must reach: lowest", "must not: highest", "margin", "separates")
-    for row in record["justification"]:
-        cells = [row["lowest_that_must_reach"], row["highest_that_must_not"], row["margin"]]
-        shown = ["n/a" if v is None else f"{v:.3f}" for v in cells]
-        table.add_row(row["threshold"], f"{row['value']:.3f}", *shown, "yes" if row["separates"] else "NO")
-    console.print(table)
+    record = calibrate_programs(seed, case_printer(console, name_width=22, seconds_digits=2))
+    print_justification(console, record)
     path = write_program_calibration(runs, record)
     verdict = "passed" if record["passed"] else "FAILED: some program got a label its construction does not dictate"
     console.print(f"program calibration {verdict}; wrote {path}", highlight=False, markup=False)
