@@ -134,10 +134,12 @@ class LevelSearch:
 
     A subclass supplies `expand(cost)` (emit every candidate of exactly `cost` bits through `_emit`), `node(pid)`
     (rebuild a stored program), `_signature(vals, steps)` (two 64-bit hashes of a row of outputs and step counts)
-    and `_hits(vals)` (which rows answer every training instance). The core keeps the levels per context, prunes
-    by (outputs, steps) signatures, records the correct programs, stops when the next level cannot beat the
-    incumbent's score (or at the caps), and returns the Levin choice. `require_labels` with `label_of` keeps going
-    until a correct program of each named label has been met (the cheapest of each, by c).
+    and `_hits(vals)` (which rows answer every training instance); optionally `_tables()` (the correct tables of the
+    training answers, by cost: built directly, emitted at their level through `_tables_at`) with `_mean_steps(node)`.
+    The core keeps the levels per context, prunes by (outputs, steps) signatures, records the correct programs, stops
+    when the next level cannot beat the incumbent's score (or at the caps), and returns the Levin choice.
+    `require_labels` with `label_of` keeps going until a correct program of each named label has been met (the
+    cheapest of each, by c).
     """
 
     def __init__(self, config, n: int) -> None:
@@ -153,6 +155,7 @@ class LevelSearch:
         self.require_labels: tuple[str, ...] = ()
         self.label_of = None
         self._labels_met: set[str] = set()
+        self._tables_left: dict[int, list[Node]] | None = None
 
     # ---- hooks -------------------------------------------------------------------------------------------------
     def expand(self, cost: int) -> None:
@@ -167,8 +170,26 @@ class LevelSearch:
     def _hits(self, vals: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def _tables(self) -> dict[int, list[Node]]:
+        """The tables that reproduce every training answer, by cost (the only correct tables); none by default."""
+        return {}
+
+    def _mean_steps(self, node: Node) -> float:
+        """Mean steps of one program on the training instances."""
+        raise NotImplementedError
+
+    # ---- tables ------------------------------------------------------------------------------------------------
+    def _tables_at(self, cost: int) -> list[Node]:
+        """The correct tables of exactly `cost` bits, handed out once; `finish` counts the ones never reached."""
+        if self._tables_left is None:
+            self._tables_left = self._tables()
+        return self._tables_left.pop(cost, [])
+
     def finish(self) -> None:
-        """Called once after the last level (e.g. to add programs held back from the levels)."""
+        """Tables dearer than the last level enumerated still count as found (they are correct by construction)."""
+        for cost, nodes in (self._tables_left or {}).items():
+            for node in nodes:
+                self.extra.append((node, cost, self._mean_steps(node)))
 
     # ---- bookkeeping -------------------------------------------------------------------------------------------
     def _level(self, context: str, cost: int) -> Level:
@@ -268,7 +289,6 @@ class Enumerator(LevelSearch):
         self.inputs = np.asarray(inputs, dtype=np.int64)
         self.answers = np.asarray(answers, dtype=np.int64) & dsl.mask
         self.body_match: dict[int, dict[int, tuple]] = {k: {} for k in config.widths}
-        self._tables_left: dict[int, list[Node]] | None = None
         rng = np.random.default_rng(0)
         self._weights = rng.integers(1, 2**63, size=(2, self.n), dtype=np.uint64) | np.uint64(1)
         body_width = (1 << max(config.widths, default=0)) + 1
@@ -498,8 +518,6 @@ class Enumerator(LevelSearch):
     def expand(self, cost: int) -> None:
         """Every word program of exactly `cost` bits: search bodies, conditions, then main-context programs."""
         cfg = self.config
-        if self._tables_left is None:
-            self._tables_left = self._tables()
         for width in cfg.widths:
             ctx = f"body{width}"
             self._leaves(ctx, cost, width)
@@ -508,7 +526,7 @@ class Enumerator(LevelSearch):
         if cfg.allow_if:
             self._eq(cost)
         self._leaves("main", cost, None)
-        for node in self._tables_left.pop(cost, []):
+        for node in self._tables_at(cost):
             vals, steps = run(self.dsl, node, self.inputs)
             self._emit("main", cost, vals[None], steps[None], (lambda keep, node=node: [(OP_TABLE, node)],))
         self._unary("main", cost, None)
@@ -517,12 +535,8 @@ class Enumerator(LevelSearch):
             self._if(cost)
         self._search(cost)
 
-    def finish(self) -> None:
-        """Tables dearer than the last level enumerated still count as found (they are correct by construction)."""
-        for cost, nodes in (self._tables_left or {}).items():
-            for node in nodes:
-                _, steps = run(self.dsl, node, self.inputs)
-                self.extra.append((node, cost, float(steps.mean())))
+    def _mean_steps(self, node: Node) -> float:
+        return float(run(self.dsl, node, self.inputs)[1].mean())
 
 
 def enumerate_programs(dsl: Dsl, inputs: np.ndarray, answers: np.ndarray, config: EnumConfig) -> EnumResult:

@@ -240,9 +240,9 @@ class StructureConfig(BaseModel):
 def fit_structure(config: StructureConfig, task: DeployTask, seed: np.random.SeedSequence, progress: Progress):
     """No search: measure c and t of Hfh, Hsd and Hfd and report where the chosen one wins along g.
 
-    `g_tie_with_Hfh` is the g at which the chosen structure and Hfh score alike (`g_tie_with_Hfh_never` = 1 and the
-    value left out when they never tie); a negative value means they never
-    do for g >= 0 (one is better on both c and t)."""
+    `g_tie_with_Hfh` is the g at which the chosen structure and Hfh score alike; a negative value means they never
+    do for g >= 0 (one is better on both c and t), and `g_tie_with_Hfh_never` = 1 marks that case and the one where
+    they never tie at all (equal t: the value is left out)."""
     train = _training(task, seed)
     dsl = task.dsl
     programs = structures(dsl.word_bits, task.config.key_words)

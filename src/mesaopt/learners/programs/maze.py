@@ -52,6 +52,7 @@ import hashlib
 import math
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -72,10 +73,10 @@ ALL_MOVES = 0b1111
 MAX_STEPS = 1 << 18
 """Default hard step cap per instance."""
 LOOK_STEPS = 4
+"""Steps greedy spends looking at the four moves from a cell."""
 ENUM_DEPTH_BITS = 4
 ENUM_MAX_DEPTH = 1 << ENUM_DEPTH_BITS
 """The budget of enum (sequences up to length k) is a fixed-width field: k in 1..16 in 4 bits."""
-"""Steps greedy spends looking at the four moves from a cell."""
 
 LABELS = ("searcher", "memorizer", "heuristic")
 LABEL_OF = {"moves": "memorizer", "table": "memorizer", "greedy": "heuristic", "search": "searcher", "enum": "searcher"}
@@ -238,13 +239,10 @@ class BfsOrder:
         expanded = int(np.count_nonzero(self.depth[:within] < k))
         return None, 1 + within + tried * expanded
 
-    @property
+    @cached_property
     def index(self) -> dict:
-        cached = self.__dict__.get("_index")
-        if cached is None:
-            cached = {cell: i for i, cell in enumerate(self.cells)}
-            object.__setattr__(self, "_index", cached)
-        return cached
+        """Position of each cell in `cells`."""
+        return {cell: i for i, cell in enumerate(self.cells)}
 
 
 def bfs_order(grid: np.ndarray, moveset: int, space: str, rows: int, cols: int) -> BfsOrder:

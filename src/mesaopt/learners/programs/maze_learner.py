@@ -236,9 +236,8 @@ def fit_maze_enumerate(
     if result.program is None:
         raise RuntimeError(f"maze_enumerate: no program up to {config.max_cost} bits solves the training mazes")
     found = _found(result.correct, result.max_cost_reached)
-    cells = path_cells(grids, targets)
-    lengths = [len(path) - 1 for path in cells]
-    stored = max((dsl.cost(("moves", moves_of(path))) for path in cells), default=0)
+    lengths = [len(moves) for moves in enumerator.paths]
+    stored = max((dsl.cost(("moves", moves)) for moves in enumerator.paths), default=0)
     metrics: dict[str, float | list[float]] = {
         "c": result.c,
         "log2_t": math.log2(result.t),

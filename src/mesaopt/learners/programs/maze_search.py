@@ -107,7 +107,6 @@ class MazeEnumerator(LevelSearch):
         self._bfs: dict = {}
         self._walks: dict = {}
         self._spaces: dict = {}
-        self._tables_left: dict[int, list[Node]] | None = None
         rng = np.random.default_rng(0)
         self._w_vals = rng.integers(1, 2**63, size=(2, self.n, self.n_words), dtype=np.uint64) | np.uint64(1)
         self._w_steps = rng.integers(1, 2**63, size=(2, self.n), dtype=np.uint64) | np.uint64(1)
@@ -130,20 +129,15 @@ class MazeEnumerator(LevelSearch):
         return self.store[pid]
 
     def expand(self, cost: int) -> None:
-        if self._tables_left is None:
-            self._tables_left = self._tables()
         self._moves(cost)
-        for node in self._tables_left.pop(cost, []):
+        for node in self._tables_at(cost):  # one at a time, as the word enumerator does
             self._emit_nodes(cost, [node])
         self._greedy(cost)
         self._search(cost)
         self._enum(cost)
 
-    def finish(self) -> None:
-        for cost, nodes in (self._tables_left or {}).items():
-            for node in nodes:
-                _, steps = run(self.dsl, node, self.grids, self.config.max_steps)
-                self.extra.append((node, cost, float(steps.mean())))
+    def _mean_steps(self, node: Node) -> float:
+        return float(run(self.dsl, node, self.grids, self.config.max_steps)[1].mean())
 
     # ---- productions -------------------------------------------------------------------------------------------
     def _moves(self, cost: int) -> None:
@@ -182,7 +176,6 @@ class MazeEnumerator(LevelSearch):
     def _extend(self) -> None:
         """All lists of one move more, from the kept states: the new rows are (state, move) for each move."""
         digits, vals, r, c = self._distinct_states()
-        count = len(digits) * 4
         width = self.dsl.grid_shape[1]
         rows, cols = self.dsl.rows, self.dsl.cols
         move = np.tile(np.arange(4, dtype=np.int8), len(digits))
@@ -196,7 +189,6 @@ class MazeEnumerator(LevelSearch):
             _mark(out, inside, 2 * r[inside, b] + 1 + drs[inside], 2 * c[inside, b] + 1 + dcs[inside], width)
             r[inside, b], c[inside, b] = nr[inside], nc[inside]
             _mark(out, inside, 2 * r[inside, b] + 1, 2 * c[inside, b] + 1, width)
-        del count
         self._prefix = (digits, vals, r, c)
         self._prefix_length += 1
 
@@ -205,11 +197,7 @@ class MazeEnumerator(LevelSearch):
         digits, vals, r, c = self._prefix
         if len(digits) <= 1:
             return self._prefix
-        cells = (r * self.dsl.cols + c).astype(np.uint64)
-        keys = []
-        for i in range(2):
-            h = (vals * self._w_vals[i]).sum(axis=(1, 2), dtype=np.uint64)
-            keys.append(h + (cells * self._w_steps[i]).sum(axis=1, dtype=np.uint64))
+        keys = self._signature(vals, r * self.dsl.cols + c)  # the cell takes the place of the steps
         _, first = np.unique(np.stack(keys, axis=1), axis=0, return_index=True)
         first = np.sort(first)
         return digits[first], vals[first], r[first], c[first]
