@@ -60,19 +60,13 @@ METRICS = (
 memory baseline only on mazes whose training instances are known."""
 
 
-def stored_instances(learned: LearnedAlgorithm, like: Any) -> Any | None:
+def stored_instances(learned: LearnedAlgorithm) -> Any | None:
     """The instances a learner stored from its own sample of an infinite pool, as a batch; None if it stored none.
 
-    A learner declares them with an optional `trained_instances()` method. The tabular net (learners/neural.py)
-    keeps the grids of its table rows as `keys`; on mazes (`like` is a MazeBatch) those grids are read as a batch.
+    A learner declares them with an optional `trained_instances()` method (the lookup learner, the tabular net).
     """
     declared = getattr(learned, "trained_instances", None)
-    if callable(declared):
-        return declared()
-    keys = getattr(learned, "keys", None)
-    if isinstance(like, MazeBatch) and isinstance(keys, np.ndarray) and keys.shape[1:] == like.grids.shape[1:]:
-        return MazeBatch(keys)
-    return None
+    return declared() if callable(declared) else None
 
 
 def training_instances(learned: LearnedAlgorithm, task: Task, count: int, stream: str) -> tuple[Any, bool]:
@@ -84,7 +78,7 @@ def training_instances(learned: LearnedAlgorithm, task: Task, count: int, stream
     if pool is not None:
         return pool, True
     sample = task.sample_train(count, task.generator(stream))
-    stored = stored_instances(learned, sample)
+    stored = stored_instances(learned)
     if stored is not None and len(stored):
         return stored, True
     return sample, False

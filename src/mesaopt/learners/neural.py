@@ -19,6 +19,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from mesaopt.learners.base import Progress, no_progress
+from mesaopt.learners.lookup import hamming_distances
 from mesaopt.learners.models.cnn import ConvNet
 from mesaopt.learners.models.hypernet import HyperNet
 from mesaopt.learners.models.mlp import MLP
@@ -28,6 +29,7 @@ from mesaopt.learners.models.tabular import Table
 from mesaopt.learners.models.transformer import GridTransformer
 from mesaopt.learners.sgd import SGDConfig, TrainResult, seeded_module, train_many
 from mesaopt.tasks.base import Task
+from mesaopt.tasks.maze_grid import MazeBatch
 
 BITS_PER_PARAMETER = 32
 """size_bits counts every trained parameter as one float32."""
@@ -239,13 +241,14 @@ class NeuralSolver:
             self.kind, copy.deepcopy(self._initial), self._initial, self.train_shape, {}, self.keys, self.stateful_chunk
         )
 
+    def trained_instances(self) -> MazeBatch | None:
+        """The mazes of the tabular net's rows (its own sample when the pool is infinite); None for other nets."""
+        return None if self.keys is None else MazeBatch(self.keys)
+
     def _inputs(self, grids: np.ndarray) -> torch.Tensor:
         if self.kind != "tabular":
             return as_input(grids)
-        flat = grids.reshape(len(grids), -1).astype(np.float32)
-        keys = self.keys.reshape(len(self.keys), -1).astype(np.float32)
-        distance = flat.sum(1)[:, None] + keys.sum(1)[None, :] - 2 * flat @ keys.T
-        return torch.from_numpy(distance.argmin(axis=1))
+        return torch.from_numpy(hamming_distances(grids, self.keys).argmin(axis=1))
 
     def _fits(self, grids: np.ndarray) -> bool:
         return self.kind not in ("mlp", "tabular") or tuple(grids.shape[-2:]) == self.train_shape
