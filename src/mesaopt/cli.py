@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import webbrowser
 from collections.abc import Callable
@@ -42,7 +41,6 @@ errors = Console(stderr=True)
 STUDIES_DIR = Path("studies")
 OUT_DIR = Path("runs")
 REPORT_DIR = Path("report")
-OnRecord = Callable[[RunRecord], None]
 
 
 class Scale(StrEnum):
@@ -122,7 +120,7 @@ def run(
     studies_dir: StudiesOpt = STUDIES_DIR,
 ) -> None:
     """Run studies (default: the quick suite), skipping finished runs, then rebuild the catalog and report."""
-    from mesaopt.execute import plan_sweep
+    from mesaopt.execute import plan_sweep, worker_count
 
     if workers is not None and workers < 1:
         raise _bad_input(f"--workers has value {workers}: expected a positive integer")
@@ -139,7 +137,7 @@ def run(
         f"{plan.failed} failed before (kept; --retry-failed reruns them), {len(plan.to_run)} to run"
     )
     study_of = {s.id: s.study for s in plan.to_run}
-    timer = SweepTimer(out, scale.value, study_of, workers or os.cpu_count() or 1, backend.value)
+    timer = SweepTimer(out, scale.value, study_of, worker_count(workers), backend.value)
     failures = _run_with_progress(out, plan, backend.value, workers, ray_address, timer.record)
     index = _build_report(out, report_dir)
     if failures:
@@ -148,7 +146,7 @@ def run(
 
 
 def _run_with_progress(
-    out: Path, plan, backend: str, workers: int | None, ray_address: str | None, on_record: OnRecord | None = None
+    out: Path, plan, backend: str, workers: int | None, ray_address: str | None, on_record: Callable[[RunRecord], None]
 ) -> list:
     """Execute the plan with progress bars; `on_record` also sees every record (the sweep's timer)."""
     from mesaopt.execute import execute_plan
@@ -176,8 +174,7 @@ def _run_with_progress(
         progress.update(run_bars[run_id], completed=step, total=steps)
 
     def on_result(record: RunRecord) -> None:
-        if on_record is not None:
-            on_record(record)
+        on_record(record)
         finished[0] += 1
         progress.advance(sweep_bar)
         if record.run_id in run_bars:

@@ -346,6 +346,11 @@ def plan_sweep(root: Path, specs: list[RunSpec], retry_failed: bool) -> SweepPla
     return plan
 
 
+def worker_count(workers: int | None) -> int:
+    """The parallel runs a sweep uses: `workers` when given, else one per CPU core."""
+    return workers or os.cpu_count() or 1
+
+
 def execute_plan(
     root: Path,
     plan: SweepPlan,
@@ -356,7 +361,7 @@ def execute_plan(
     on_progress: OnProgress | None = None,
 ) -> list[RunRecord]:
     """Execute the planned runs; the parent writes each run directory as its record arrives."""
-    workers = workers or os.cpu_count() or 1
+    workers = worker_count(workers)
     records: list[RunRecord] = []
 
     def persist(record: RunRecord) -> None:

@@ -62,8 +62,8 @@ class RunRecord:
         return self.spec["id"]
 
 
-def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n").encode()
+def _json_bytes(data: Any, allow_nan: bool = False) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True, allow_nan=allow_nan) + "\n").encode()
 
 
 def _write_synced(path: Path, payload: bytes) -> str:
@@ -178,24 +178,25 @@ def iter_runs(root: Path):
             yield path, exc
 
 
+def write_json_atomic(path: Path, data: Any, allow_nan: bool = False) -> Path:
+    """Write JSON to `path` through an fsync'd temporary file renamed into place: a kill leaves the old file or the
+    new one, and at worst a `TMP_PREFIX` leftover (`clean_temporary` removes those in a run store). NaN only with
+    `allow_nan`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f"{TMP_PREFIX}{path.name}-{uuid.uuid4().hex[:8]}"
+    _write_synced(tmp, _json_bytes(data, allow_nan))
+    tmp.replace(path)
+    return path
+
+
 def save_study_document(root: Path, study_id: str, scale: str, document: dict[str, Any]) -> None:
     """Keep the resolved study at a scale beside its runs, so reports need only the run store."""
-    study_dir = root / study_id
-    study_dir.mkdir(parents=True, exist_ok=True)
-    tmp = study_dir / f"{TMP_PREFIX}study-{uuid.uuid4().hex[:8]}.json"
-    _write_synced(tmp, _json_bytes(document))
-    tmp.replace(study_dir / f"study.{scale}.json")
+    write_json_atomic(root / study_id / f"study.{scale}.json", document)
 
 
 def save_study_file(root: Path, study_id: str, name: str, data: Any) -> Path:
     """Write JSON beside a study's runs (`<root>/<study>/<name>`) atomically: a kill leaves the old file or the new."""
-    study_dir = root / study_id
-    study_dir.mkdir(parents=True, exist_ok=True)
-    tmp = study_dir / f"{TMP_PREFIX}{name}-{uuid.uuid4().hex[:8]}"
-    _write_synced(tmp, _json_bytes(data))
-    path = study_dir / name
-    tmp.replace(path)
-    return path
+    return write_json_atomic(root / study_id / name, data)
 
 
 def load_study_file(root: Path, study_id: str, name: str) -> Any | None:

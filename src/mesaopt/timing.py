@@ -72,8 +72,11 @@ class SweepTimer:
         self.started = time.time()
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.workers, self.backend = workers, backend
+        self.studies_in_sweep = len(set(study_of.values()))
         self.spans: dict[str, _StudySpan] = {}
-        self.earlier = {study: load_timing(root, study, scale) for study in set(study_of.values())}
+        self.earlier: dict[str, list[dict[str, Any]]] = {}
+        """Each study's entries from earlier sweeps, read before this sweep first writes its file (a study whose run
+        ids all belong to another study in `study_of` too is still read, so its earlier sweeps are kept)."""
 
     def record(self, record: RunRecord, now: float | None = None) -> None:
         """Account one finished run and rewrite its study's timing file."""
@@ -99,14 +102,16 @@ class SweepTimer:
             "elapsed_s": round(span.elapsed(), 3),
             "compute_s": round(span.compute_s, 3),
             "sweep_elapsed_s": round(now - self.started, 3),
-            "studies_in_sweep": len(set(self.study_of.values())),
+            "studies_in_sweep": self.studies_in_sweep,
             "workers": self.workers,
             "backend": self.backend,
             "runs": list(span.runs),
         }
 
     def _write(self, study: str, now: float) -> None:
-        sweeps = [*self.earlier.get(study, []), self.entry(study, now)]
+        if study not in self.earlier:
+            self.earlier[study] = load_timing(self.root, study, self.scale)
+        sweeps = [*self.earlier[study], self.entry(study, now)]
         save_study_file(self.root, study, timing_file(self.scale), {"schema": SCHEMA, "sweeps": sweeps})
 
 

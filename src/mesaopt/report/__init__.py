@@ -158,8 +158,9 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
         command=shlex.join(["mesaopt", "run", study.id, "--scale", scale]),
         full_command=shlex.join(["mesaopt", "run", study.id, "--scale", "full"]),
     )
+    run_ids = [s.id for s in specs]
     spec_rows = pd.DataFrame([{"run_id": s.id, "seed": s.seed, **s.axes} for s in specs])
-    stored = metrics_frame(con, study.id, [s.id for s in specs])
+    stored = metrics_frame(con, study.id, run_ids)
     frame = spec_rows.merge(stored, on="run_id", how="left")
     frame["status"] = frame["status"].fillna("pending")
     for state in ("done", "failed", "pending"):
@@ -171,7 +172,7 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
     view.time_text = _time_text(view.timing, scale, len(produced))
     figure_dir = out / "studies" / study.id
     figure_dir.mkdir(parents=True, exist_ok=True)
-    fingerprint = cache.study_fingerprint(root, study.id, scale, study.document, [s.id for s in specs])
+    fingerprint = cache.study_fingerprint(root, study.id, scale, study.document, run_ids)
     done = frame[frame["status"] == "done"]
     for i, hyp in enumerate(body.hypotheses):
         subset = done
@@ -276,7 +277,8 @@ def _time_text(timing: MeasuredTime, scale: str, produced: int) -> dict[str, str
 
 def suite_time(views: list[StudyView]) -> dict[str, str] | None:
     """The quick suite's measured time: the distinct sweeps that produced its studies' runs, against the budget."""
-    timed = [v for v in views if v.suite and v.scale == "quick" and v.timing.measured]
+    suite = [v for v in views if v.suite and v.scale == "quick"]
+    timed = [v for v in suite if v.timing.measured]
     if not timed:
         return None
     sweeps: dict[str, float] = {}
@@ -285,7 +287,7 @@ def suite_time(views: list[StudyView]) -> dict[str, str] | None:
             sweeps[sweep] = max(sweeps.get(sweep, 0.0), seconds)
     total = sum(sweeps.values())
     budget, css = _budget_text(total, SUITE_BUDGET_S, "the suite's")
-    untimed = sum(1 for v in views if v.suite and v.scale == "quick" and not v.timing.measured)
+    untimed = len(suite) - len(timed)
     return {
         "total": duration(total),
         "spans": duration(sum(v.timing.elapsed_s for v in timed)),

@@ -14,14 +14,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import mesaopt
-from mesaopt.store import DONE
+from mesaopt.store import DONE, write_json_atomic
 
 CACHE_DIR = ".cache"
 SCHEMA = 1
@@ -75,12 +73,8 @@ def load(directory: Path, name: str, key: str) -> Any | None:
 
 def store(directory: Path, name: str, key: str, value: Any, files: Iterable[str]) -> None:
     """Record piece `name` (its value and the checksums of its files, relative to `directory`) atomically."""
-    path = _record_path(directory, name)
-    path.parent.mkdir(parents=True, exist_ok=True)
     record = {"schema": SCHEMA, "key": key, "value": value, "files": {f: _sha(directory / f) for f in files}}
-    tmp = path.parent / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
-    tmp.write_text(json.dumps(record, allow_nan=True), encoding="utf-8")  # NaN is valid for Python's json reader
-    os.replace(tmp, path)
+    write_json_atomic(_record_path(directory, name), record, allow_nan=True)  # NaN is valid for Python's json reader
 
 
 def cached(directory: Path, name: str, key: str, build: Callable[[], Any], files: Callable[[Any], list[str]]) -> Any:

@@ -236,18 +236,18 @@ def maze_panels(
     frame: pd.DataFrame,
     figure_dir: Path,
     calibration_href: str,
-    fingerprint: str | None = None,
+    fingerprint: str,
 ) -> list[dict]:
     """Every maze panel that applies to a study; studies on other tasks get none.
 
-    With a `fingerprint` (report/cache.py: the study's document, runs and code), the compute and gallery panels,
-    the slow ones (the gallery rebuilds networks and runs them), are reused from the last build when it matches.
+    The compute and gallery panels, the slow ones (the gallery rebuilds networks and runs them), are reused from the
+    last build when its `fingerprint` (report/cache.py: the study's document, runs and code) is the same.
     """
     if study.body.task.name != "maze":
         return []
 
     def reuse(name: str, build):
-        return build() if fingerprint is None else cache.cached(figure_dir, name, fingerprint, build, _figure_files)
+        return cache.cached(figure_dir, name, fingerprint, build, _figure_files)
 
     panels = [
         label_panel(study, frame, calibration_href),
