@@ -9,7 +9,6 @@ interval of values that would separate the cases (its justification). `mesaopt c
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from mesaopt.learners import fit_learner
 from mesaopt.learners.base import LearnedAlgorithm, no_progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
+from mesaopt.store import write_json_atomic
 from mesaopt.tasks import build_task
 from mesaopt.tasks.base import Task, derive
 
@@ -216,12 +216,7 @@ def calibrate(seed: int = 0, on_case: Callable[[dict], None] | None = None) -> d
 
 def write_record(runs: Path, name: str, record: dict[str, Any]) -> Path:
     """Write a calibration record atomically to `<runs>/<name>` (strict JSON)."""
-    runs.mkdir(parents=True, exist_ok=True)
-    path = runs / name
-    tmp = runs / f".tmp-{name}-{os.getpid()}"
-    tmp.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_json_atomic(runs / name, record)
 
 
 def read_record(runs: Path, name: str) -> dict[str, Any] | None:
