@@ -146,6 +146,7 @@ def test_recurrent_options_train(maze):
         {"ponder_cost": 0.01},
         {"tied": False, "progressive": False},
         {"deep_supervision": True},
+        {"cell": "norm", "open_only": True, "horizon": 3.0},
     )
     for extra in options:
         config = entry.config.model_validate({**SMOKE["recurrent"], **extra})
@@ -154,6 +155,36 @@ def test_recurrent_options_train(maze):
         assert solver.train_metrics["loss"][0] > solver.train_metrics["final_loss"]
         if "ponder_cost" in extra:
             assert 1 <= solver.train_metrics["expected_steps"] <= SMOKE["recurrent"]["iterations"]
+
+
+def test_the_progressive_prefix_grows_from_t_to_horizon_t():
+    from mesaopt.learners.neural import prefix_bound
+
+    entry = LEARNERS["recurrent"]
+    plain = entry.config.model_validate({"steps": 100, "iterations": 10})
+    assert {prefix_bound(plain, step) for step in range(100)} == {10}
+    grown = entry.config.model_validate({"steps": 100, "iterations": 10, "horizon": 3.0, "horizon_start": 0.5})
+    bounds = [prefix_bound(grown, step) for step in range(100)]
+    assert bounds[:51] == [10] * 51
+    assert bounds == sorted(bounds) and 28 <= bounds[-1] <= 30
+
+
+def test_norm_cell_state_is_bounded_and_open_only_state_stays_off_walls(maze):
+    from mesaopt.learners.models.recurrent import RecurrentNet
+
+    torch.manual_seed(0)
+    x = torch.from_numpy(np.asarray(maze.novel(4).inputs)).float()
+    for cell, bounded in (("relu", False), ("norm", True)):
+        net = RecurrentNet(width=8, depth=2, iterations=4, cell=cell, open_only=True)
+        with torch.no_grad():
+            for block in net.blocks:
+                for conv in block.convs:
+                    conv.weight.mul_(4.0)  # an expanding step: the relu state grows without bound
+            h = net(x, iterations=60, output="state")
+        rms = h.pow(2).mean(dim=1).sqrt()
+        assert (rms.max() <= 1.0) == bounded
+        walls = x[:, 0] == 0
+        assert float(h.abs().sum(dim=1)[walls].max()) == 0.0
 
 
 def test_nan_loss_makes_a_failed_run_with_the_reason(monkeypatch):

@@ -79,7 +79,19 @@ class RecurrentConfig(NeuralConfig):
     depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
     iterations: int = Field(default=20, ge=1, description="iterations T at training (and the default at test)")
     tied: bool = Field(default=True, description="one block shared by all iterations; False: one per iteration")
+    cell: Literal["relu", "norm"] = Field(
+        default="relu", description="residual ReLU step; 'norm': the same, each cell's state rescaled to unit RMS"
+    )
+    open_only: bool = Field(default=False, description="zero the state on wall cells after every step")
     progressive: bool = Field(default=True, description="progressive loss: n steps without grad, then k with grad")
+    horizon: float = Field(
+        default=1.0,
+        ge=1,
+        description="progressive loss: the no-grad prefix n is drawn below horizon*T (not T) by the end of training",
+    )
+    horizon_start: float = Field(
+        default=0.3, ge=0, lt=1, description="fraction of the steps trained with n < T before the prefix grows"
+    )
     deep_supervision: bool = Field(
         default=False, description="loss averaged over read-outs of the last half of the iterations (not progressive)"
     )
@@ -136,7 +148,13 @@ def build_model(kind: str, config: NeuralConfig, shape: tuple[int, int], entries
 
         def recurrent() -> nn.Module:
             net = RecurrentNet(
-                config.width, config.depth, config.iterations, config.tied, config.ponder_cost is not None
+                config.width,
+                config.depth,
+                config.iterations,
+                config.tied,
+                config.ponder_cost is not None,
+                config.cell,
+                config.open_only,
             )
             net.supports_vmap = not config.stateful
             return net
@@ -175,6 +193,19 @@ def _ponder_loss(model, x: torch.Tensor, y: torch.Tensor, cost: float):
     return loss, {"expected_steps": expected_steps, "exact": _exact(logits[-1], y)}
 
 
+def prefix_bound(config: NeuralConfig, step: int) -> int:
+    """Exclusive bound on the progressive loss's no-grad prefix n at this optimizer step.
+
+    T for the first `horizon_start` of training, then growing linearly to horizon*T at the last step. Past T the
+    loss asks a net that has (nearly) finished to keep its answer: k = 1 step with grad after n >= T - 1.
+    """
+    total = config.iterations
+    horizon = getattr(config, "horizon", 1.0)
+    start = getattr(config, "horizon_start", 0.0)
+    grown = max(0.0, (step / config.steps - start) / (1 - start))
+    return int(total + grown * (horizon - 1) * total)
+
+
 def make_loss(kind: str, config: NeuralConfig):
     """The loss function for sgd: per-cell BCE, with the recurrent options (progressive, ponder, stateful)."""
     recurrent = kind == "recurrent" or (kind == "hypernet" and config.target == "recurrent")
@@ -201,8 +232,8 @@ def make_loss(kind: str, config: NeuralConfig):
         elif progressive:
             total = config.iterations
             rng = np.random.default_rng([PROGRESSIVE_STREAM, step])
-            n = int(rng.integers(0, total))
-            k = int(rng.integers(1, total - n + 1))
+            n = int(rng.integers(0, prefix_bound(config, step)))
+            k = int(rng.integers(1, total - min(n, total - 1) + 1))
             with torch.no_grad():
                 h = model(x, iterations=n, output="state")
             logits = model(x, iterations=k, state=h.detach(), start=n)

@@ -1,8 +1,12 @@
 """A weight-tied convolutional block iterated T times, with the input recalled at every iteration.
 
 Fully convolutional, so it runs on grids of any size and for any number of iterations. Options the
-inductive-bias studies sweep: tied or untied weights across iterations, learned halting (a ponder head), and a
-state carried from one episode to the next.
+inductive-bias studies sweep: tied or untied weights across iterations, learned halting (a ponder head), a state
+carried from one episode to the next, the cell: the residual ReLU step (`relu`, unbounded) or the same step with
+the state of each cell rescaled to unit root-mean-square over its channels (`norm`), and `open_only`: after every
+step the state is zeroed on wall cells (input channel 0 is the open mask), so information travels along corridors
+only. A bounded state on open cells is what lets a net trained for T iterations keep its answer, or finish it, when
+run for many more (see `horizon` in the recurrent learner's config).
 """
 
 from __future__ import annotations
@@ -14,16 +18,32 @@ from torch import nn
 HEAD_WIDTH = 8
 """Channels of the small read-out head that turns the state into a per-cell path logit."""
 
+NORM_EPS = 1e-2
+"""Added to the mean square before the `norm` cell divides by its root: a cell whose state is all zeros stays zero."""
+
+OPEN_CHANNEL = 0
+"""Input channel that marks open cells (the maze grid's channels are [open, start, goal])."""
+
+CELLS = ("relu", "norm")
+"""The recurrent cells: residual ReLU, and residual ReLU with each grid cell's state rescaled to unit RMS."""
+
+
+def rms_normalize(h: torch.Tensor) -> torch.Tensor:
+    """Rescale each grid cell's state vector to root-mean-square 1 over the channels (no learned gain)."""
+    return h / torch.sqrt(h.pow(2).mean(dim=1, keepdim=True) + NORM_EPS)
+
 
 class RecurrentBlock(nn.Module):
     """One iteration: `depth` 3x3 convolutions over [state, input], added to the state (a residual step).
 
     The first convolution over the concatenation [state, input] is split into a state part and an input part
     (`recall`); the input part does not change between iterations, so it is computed once per forward pass.
+    With `norm`, the new state of each grid cell is rescaled to unit RMS over its channels.
     """
 
-    def __init__(self, width: int, depth: int, in_channels: int = 3) -> None:
+    def __init__(self, width: int, depth: int, in_channels: int = 3, norm: bool = False) -> None:
         super().__init__()
+        self.norm = norm
         self.recall = nn.Conv2d(in_channels, width, 3, padding=1)
         self.convs = nn.ModuleList(nn.Conv2d(width, width, 3, padding=1, bias=i > 0) for i in range(depth))
 
@@ -32,19 +52,31 @@ class RecurrentBlock(nn.Module):
         z = self.convs[0](h) + recalled
         for conv in self.convs[1:]:
             z = conv(F.relu(z))
-        return torch.relu(h + z)
+        h = torch.relu(h + z)
+        return rms_normalize(h) if self.norm else h
 
 
 class RecurrentNet(nn.Module):
     """h0 = embed(x); h_{t+1} = block_t(h_t, x); logits = head(h_T). Untied blocks reuse the last beyond T."""
 
     def __init__(
-        self, width: int = 32, depth: int = 2, iterations: int = 20, tied: bool = True, ponder: bool = False
+        self,
+        width: int = 32,
+        depth: int = 2,
+        iterations: int = 20,
+        tied: bool = True,
+        ponder: bool = False,
+        cell: str = "relu",
+        open_only: bool = False,
     ) -> None:
         super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"unknown recurrent cell {cell!r}; expected one of {CELLS}")
         self.width, self.depth, self.iterations, self.tied, self.ponder = width, depth, iterations, tied, ponder
+        self.cell, self.open_only = cell, open_only
         self.embed = nn.Conv2d(3, width, 3, padding=1)
-        self.blocks = nn.ModuleList(RecurrentBlock(width, depth) for _ in range(1 if tied else iterations))
+        norm = cell == "norm"
+        self.blocks = nn.ModuleList(RecurrentBlock(width, depth, norm=norm) for _ in range(1 if tied else iterations))
         self.head = nn.Sequential(nn.Conv2d(width, HEAD_WIDTH, 3, padding=1), nn.ReLU(), nn.Conv2d(HEAD_WIDTH, 1, 1))
         self.halt = nn.Linear(width, 1) if ponder else None
 
@@ -92,6 +124,8 @@ class RecurrentNet(nn.Module):
             if id(block) not in recalled:
                 recalled[id(block)] = block.recall(x)
             h = block(h, recalled[id(block)])
+            if self.open_only:
+                h = h * x[:, OPEN_CHANNEL : OPEN_CHANNEL + 1]
             if output == "states":
                 states.append(h)
             elif output == "ponder":
@@ -108,7 +142,11 @@ class RecurrentNet(nn.Module):
     def describe(self) -> str:
         kind = "weight-tied" if self.tied else "untied"
         extra = ", learned halting" if self.ponder else ""
+        step = "residual ReLU step, state rescaled to unit RMS per cell" if self.cell == "norm" else "residual ReLU step"
+        if self.open_only:
+            step += ", state kept on open cells only"
         return (
-            f"recurrent conv net ({kind}, width {self.width}, {self.depth} 3x3 convs per iteration, input recalled, "
+            f"recurrent conv net ({kind}, {step}, width {self.width}, {self.depth} 3x3 convs per iteration, "
+            "input recalled, "
             f"{self.iterations} iterations by default{extra})"
         )
