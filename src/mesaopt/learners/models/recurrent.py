@@ -142,7 +142,9 @@ class RecurrentNet(nn.Module):
     def describe(self) -> str:
         kind = "weight-tied" if self.tied else "untied"
         extra = ", learned halting" if self.ponder else ""
-        step = "residual ReLU step, state rescaled to unit RMS per cell" if self.cell == "norm" else "residual ReLU step"
+        step = "residual ReLU step"
+        if self.cell == "norm":
+            step += ", state rescaled to unit RMS per cell"
         if self.open_only:
             step += ", state kept on open cells only"
         return (
