@@ -29,7 +29,7 @@ EVAL_SIZES = {5: (1, 2, 4), 9: (2, 4, 8), 13: (3, 6, 12)}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=2200)
+    parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--depth", type=int, default=2)
