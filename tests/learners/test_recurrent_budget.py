@@ -1,4 +1,6 @@
-"""The recurrent learner's extrapolation bars, through the budget benchmark itself (slow: about 4 minutes on an idle 2-core machine).
+"""The recurrent learner's extrapolation bars, through the budget benchmark itself.
+
+Slow: about 4 minutes on an idle 2-core machine.
 
 Trains the benchmark's default recipe on 5x5 mazes with fresh instances, then checks the accuracy bars on novel
 mazes: >= 95% on 5x5 at the training iterations, >= 80% on 9x9 and >= 50% on 13x13 with more iterations. The time
