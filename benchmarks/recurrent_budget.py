@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from mesaopt.learners import LEARNERS
+from mesaopt.learners.models.recurrent import CELLS
 from mesaopt.tasks import build_task
 
 EVAL_SIZES = {5: (1, 2, 4), 9: (2, 4, 8), 13: (3, 6, 12)}
@@ -35,7 +36,7 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=2)
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--cell", choices=("relu", "norm"), default="norm")
+    parser.add_argument("--cell", choices=CELLS, default="norm")
     parser.add_argument("--open-only", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--horizon", type=float, default=3.0, help="no-grad prefix grows to horizon*T")
     parser.add_argument("--horizon-start", type=float, default=0.3)

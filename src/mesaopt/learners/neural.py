@@ -24,7 +24,7 @@ from mesaopt.learners.models.cnn import ConvNet
 from mesaopt.learners.models.hypernet import HyperNet
 from mesaopt.learners.models.mlp import MLP
 from mesaopt.learners.models.planner import ValueIterationPlanner
-from mesaopt.learners.models.recurrent import RecurrentNet
+from mesaopt.learners.models.recurrent import Cell, RecurrentNet
 from mesaopt.learners.models.tabular import Table
 from mesaopt.learners.models.transformer import GridTransformer
 from mesaopt.learners.sgd import SGDConfig, TrainResult, seeded_module, train_many
@@ -79,7 +79,7 @@ class RecurrentConfig(NeuralConfig):
     depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
     iterations: int = Field(default=20, ge=1, description="iterations T at training (and the default at test)")
     tied: bool = Field(default=True, description="one block shared by all iterations; False: one per iteration")
-    cell: Literal["relu", "norm"] = Field(
+    cell: Cell = Field(
         default="relu", description="residual ReLU step; 'norm': the same, each cell's state rescaled to unit RMS"
     )
     open_only: bool = Field(default=False, description="zero the state on wall cells after every step")

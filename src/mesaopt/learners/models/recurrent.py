@@ -11,6 +11,8 @@ run for many more (see `horizon` in the recurrent learner's config).
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -24,8 +26,10 @@ NORM_EPS = 1e-2
 OPEN_CHANNEL = 0
 """Input channel that marks open cells (the maze grid's channels are [open, start, goal])."""
 
-CELLS = ("relu", "norm")
+Cell = Literal["relu", "norm"]
 """The recurrent cells: residual ReLU, and residual ReLU with each grid cell's state rescaled to unit RMS."""
+
+CELLS: tuple[str, ...] = get_args(Cell)
 
 
 def rms_normalize(h: torch.Tensor) -> torch.Tensor:
@@ -66,7 +70,7 @@ class RecurrentNet(nn.Module):
         iterations: int = 20,
         tied: bool = True,
         ponder: bool = False,
-        cell: str = "relu",
+        cell: Cell = "relu",
         open_only: bool = False,
     ) -> None:
         super().__init__()
