@@ -165,7 +165,8 @@ def answer_match(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
     memory = _memory(task, "match.memory")
     width = int(getattr(getattr(task, "dsl", None), "word_bits", 16))
     distances = hamming_distances(word_bits(novel.inputs, width), word_bits(memory.inputs, width))
-    memorized = np.asarray(task.solutions(memory))[np.argmin(distances, axis=1)]
+    stored = np.asarray(task.solutions(memory))
+    memorized = stored[np.argmin(distances, axis=1)]
     outputs = np.asarray(learned.solve(novel))
     truth = np.asarray(task.solutions(novel))
     with_truth, with_memory = float((outputs == truth).mean()), float((outputs == memorized).mean())
@@ -173,7 +174,7 @@ def answer_match(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
         "truth": with_truth,
         "memory": with_memory,
         "margin": with_truth - with_memory,
-        "stored_any": float(np.isin(outputs, np.asarray(task.solutions(memory))).mean()),
+        "stored_any": float(np.isin(outputs, stored).mean()),
     }
 
 

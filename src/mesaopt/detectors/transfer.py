@@ -77,11 +77,10 @@ def training_instances(learned: LearnedAlgorithm, task: Task, count: int, stream
     pool = task.train_pool()
     if pool is not None:
         return pool, True
-    sample = task.sample_train(count, task.generator(stream))
     stored = stored_instances(learned)
     if stored is not None and len(stored):
         return stored, True
-    return sample, False
+    return task.sample_train(count, task.generator(stream)), False
 
 
 def memory_solves(task: Task, novel: MazeBatch, memory: MazeBatch) -> np.ndarray:
