@@ -78,6 +78,12 @@ ENUM_DEPTH_BITS = 4
 ENUM_MAX_DEPTH = 1 << ENUM_DEPTH_BITS
 """The budget of enum (sequences up to length k) is a fixed-width field: k in 1..16 in 4 bits."""
 
+
+def greedy_limit(max_steps: int) -> int:
+    """The most moves greedy can make within the step cap (each move costs 1 + LOOK_STEPS steps)."""
+    return max_steps // (1 + LOOK_STEPS) + 1
+
+
 LABELS = ("searcher", "memorizer", "heuristic")
 LABEL_OF = {"moves": "memorizer", "table": "memorizer", "greedy": "heuristic", "search": "searcher", "enum": "searcher"}
 
@@ -430,9 +436,7 @@ def run_one(dsl: MazeDsl, node: Node, grid: np.ndarray, max_steps: int = MAX_STE
     elif op == "greedy":
         _, k, objective = node
         goal = objective_cell(grid, objective, cols)
-        moves, steps = greedy_walk(grid, goal, min(k, max_steps // (1 + LOOK_STEPS) + 1), rows, cols).result(
-            k, max_steps
-        )
+        moves, steps = greedy_walk(grid, goal, min(k, greedy_limit(max_steps)), rows, cols).result(k, max_steps)
     elif op == "enum":
         _, k, moveset, objective = node
         space = SequenceSpace(grid, moveset, rows, cols, max_steps)

@@ -27,7 +27,6 @@ from mesaopt.learners.programs.local import Evaluate, genetic, hill_climb
 from mesaopt.learners.programs.maze import (
     ENUM_DEPTH_BITS,
     ENUM_MAX_DEPTH,
-    LOOK_STEPS,
     MAX_STEPS,
     MOVESET_BITS,
     PRODUCTION_BITS,
@@ -37,6 +36,7 @@ from mesaopt.learners.programs.maze import (
     bfs_order,
     draw,
     feature_key,
+    greedy_limit,
     greedy_walk,
     moves_of,
     objective_cell,
@@ -247,7 +247,7 @@ class MazeEnumerator(LevelSearch):
     def _greedy(self, cost: int) -> None:
         nodes, rows = [], []
         cap = self.config.max_steps
-        limit = cap // (1 + LOOK_STEPS) + 1
+        limit = greedy_limit(cap)
         for objective in self._objectives():
             depths = levels_of(cost - PRODUCTION_BITS["greedy"] - self.dsl.objective_bits(objective))
             if not depths:
