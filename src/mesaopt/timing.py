@@ -117,10 +117,9 @@ class SweepTimer:
 
 @dataclass
 class MeasuredTime:
-    """What the report shows for one study: elapsed and compute time of the sweeps behind its runs."""
+    """What the report shows for one study: elapsed time of the sweeps behind its runs."""
 
     elapsed_s: float = 0.0
-    compute_s: float = 0.0
     sweeps: list[str] = field(default_factory=list)
     sweep_elapsed_s: dict[str, float] = field(default_factory=dict)
     covered: int = 0
@@ -140,7 +139,6 @@ def measured_time(entries: list[dict[str, Any]], run_ids: set[str]) -> MeasuredT
         if not produced:
             continue
         out.elapsed_s += float(entry["elapsed_s"])
-        out.compute_s += float(entry.get("compute_s", 0.0))
         sweep = str(entry.get("sweep", ""))
         out.sweeps.append(sweep)
         total = float(entry.get("sweep_elapsed_s", entry["elapsed_s"]))
