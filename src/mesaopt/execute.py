@@ -135,8 +135,13 @@ def _run_guarded(
     return record
 
 
-def execute_run(spec_json: dict[str, Any], progress: Progress = no_progress) -> RunRecord:
-    """Build the task, fit the learner, run the detectors. Never raises: failures come back as records."""
+def execute_run(
+    spec_json: dict[str, Any], progress: Progress = no_progress, job_started: float | None = None
+) -> RunRecord:
+    """Build the task, fit the learner, run the detectors. Never raises: failures come back as records.
+
+    `job_started` (epoch seconds): when the work that produced this run began, if before this call.
+    """
     from mesaopt.learners import fit_learner
 
     spec = RunSpec.from_json(spec_json)
@@ -147,7 +152,7 @@ def execute_run(spec_json: dict[str, Any], progress: Progress = no_progress) -> 
         learned = fit_learner(spec.learner["name"], _learner_params(spec), task, _learner_seed(spec), progress)
         return _finish_run(spec, task, learned, logger)
 
-    return _run_guarded(spec, body)
+    return _run_guarded(spec, body, job_started=job_started)
 
 
 def group_specs(specs: list[RunSpec], max_size: int = MAX_GROUP_SIZE) -> list[list[RunSpec]]:
@@ -194,10 +199,8 @@ def execute_group(specs_json: list[dict[str, Any]], progress: Progress = no_prog
         config = entry.config.model_validate(_learner_params(specs[0]))
         learned = entry.fit_many(config, tasks, [_learner_seed(s) for s in specs], progress)
     except Exception:
-        alone = [execute_run(s, progress) for s in specs_json]
-        for record in alone:
-            record.job_started = job_started  # the failed joint fit was part of producing them
-        return alone
+        # the failed joint fit was part of producing them
+        return [execute_run(s, progress, job_started) for s in specs_json]
     fit_share = (time.perf_counter() - start) / len(specs)
     records = []
     for spec, task, one in zip(specs, tasks, learned, strict=True):
