@@ -15,21 +15,53 @@ from mesaopt.tasks.maze import MazeConfig, MazeTask
 
 @dataclass(frozen=True)
 class TaskEntry:
-    """How a study names a task: its config model and its constructor."""
+    """How a study names a task: its config model, its constructor, its family and the family's battery.
+
+    `family` is what detectors declare they apply to ("maze", "word", "icl"); `battery` names the family's
+    `detectors.battery.Battery` as "module:attribute", imported only when asked for (`battery_of`)."""
 
     config: type[TaskConfig]
     build: Callable[[TaskConfig, np.random.SeedSequence], Task]
     summary: str
+    family: str
+    battery: str | None = None
 
 
 TASKS: dict[str, TaskEntry] = {
     "hash_inversion": TaskEntry(
-        HashInversionConfig, HashInversionTask, "find x with h(x) = y for a cheap hash; store or search"
+        HashInversionConfig,
+        HashInversionTask,
+        "find x with h(x) = y for a cheap hash; store or search",
+        "word",
+        "mesaopt.detectors.program_battery:WORD_BATTERY",
     ),
-    "deploy": TaskEntry(DeployConfig, DeployTask, "seed 003: training/deployment episodes, readable objective"),
-    "maze": TaskEntry(MazeConfig, MazeTask, "shortest paths in perfect lattice mazes; ground truth BFS"),
-    "icl": TaskEntry(ICLConfig, ICLTask, "in-context linear regression y = wᵀx + noise; ground truth ridge"),
+    "deploy": TaskEntry(
+        DeployConfig,
+        DeployTask,
+        "seed 003: training/deployment episodes, readable objective",
+        "word",
+        "mesaopt.detectors.program_battery:WORD_BATTERY",
+    ),
+    "maze": TaskEntry(
+        MazeConfig,
+        MazeTask,
+        "shortest paths in lattice mazes (perfect or with loops); ground truth BFS, any shortest path counts",
+        "maze",
+        "mesaopt.detectors.maze_battery:MAZE_BATTERY",
+    ),
+    "icl": TaskEntry(ICLConfig, ICLTask, "in-context linear regression y = wᵀx + noise; ground truth ridge", "icl"),
 }
+
+
+def battery_of(name: str):
+    """The battery of a registered task's family (a `detectors.battery.Battery`), or None when it has none."""
+    import importlib
+
+    entry = TASKS[name]
+    if entry.battery is None:
+        return None
+    module, attribute = entry.battery.split(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 def build_task(name: str, params: dict, seed: np.random.SeedSequence) -> Task:
