@@ -25,6 +25,8 @@ from mesaopt.tasks.maze_truth import (
     distances,
     frontier_masks,
     frontier_states,
+    is_shortest_path,
+    on_shortest_paths,
     path_cells,
     shortest_path,
 )
@@ -45,6 +47,8 @@ __all__ = [
     "frontier_masks",
     "frontier_states",
     "generate",
+    "is_shortest_path",
+    "on_shortest_paths",
     "move_goal",
     "move_start",
     "path_cells",
@@ -74,6 +78,12 @@ class MazeConfig(TaskConfig):
     harder_size: int | None = Field(default=None, ge=2, description="rows of cells of harder mazes (2*size-1)")
     harder_width: int | None = Field(default=None, ge=2, description="columns of harder mazes (2*width-1)")
     harder_loops: float | None = Field(default=None, ge=0.0, le=1.0, description="loops of harder mazes (as train)")
+    split_loops: float = Field(
+        default=0.3,
+        gt=0.0,
+        le=1.0,
+        description="loops of the 'loops' evaluation split: novel-size mazes with several shortest-path candidates",
+    )
 
     @field_validator("start_region", "goal_region", "test_start_region", "test_goal_region")
     @classmethod
@@ -97,6 +107,14 @@ class MazeConfig(TaskConfig):
         if split == "train":
             return self.start_region, self.goal_region
         return self.test_start_region or self.start_region, self.test_goal_region or self.goal_region
+
+    def split_shape(self, split: str) -> tuple[int, int, float]:
+        """Rows, columns and loop fraction of a split: train/novel as configured, harder larger, loops with loops."""
+        if split == "harder":
+            return (*self.harder_shape, self.loops if self.harder_loops is None else self.harder_loops)
+        if split == "loops":
+            return self.size, self.cols, max(self.loops, self.split_loops)
+        return self.size, self.cols, self.loops
 
     @model_validator(mode="after")
     def _regions_fit(self) -> Self:
@@ -137,8 +155,7 @@ class MazeTask:
     def _draw(self, count: int, split: str, rng: np.random.Generator) -> MazeBatch:
         """Fresh instances of a split, duplicates allowed."""
         config = self.config
-        rows, cols = config.harder_shape if split == "harder" else (config.size, config.cols)
-        loops = config.harder_loops if split == "harder" and config.harder_loops is not None else config.loops
+        rows, cols, loops = config.split_shape(split)
         start, goal = config.regions(split)
         return generate(
             count, rows, rng, width=cols, generator=config.generator, loops=loops, start_region=start, goal_region=goal
@@ -179,13 +196,17 @@ class MazeTask:
     def harder(self, count: int | None = None) -> MazeBatch:
         return self._distinct(count or self.config.eval_size, "harder", self._pool_keys)
 
+    def loop_mazes(self, count: int | None = None) -> MazeBatch:
+        """Novel-size mazes with loops (`split_loops`), none in the pool: pruning rules fail there, search does not."""
+        return self._distinct(count or self.config.eval_size, "loops", self._pool_keys)
+
     def solutions(self, batch: MazeBatch) -> np.ndarray:
+        """One shortest path per maze (ties broken in move order); any other shortest path is as correct."""
         return shortest_path(batch.grids)
 
     def success(self, batch: MazeBatch, outputs: np.ndarray) -> np.ndarray:
-        """Exact match of the predicted path mask with the shortest path."""
-        target = self.solutions(batch)
-        return (np.asarray(outputs, dtype=bool) == target).all(axis=(1, 2))
+        """Whether each output is a shortest start-to-goal path, whatever the tie-break (`is_shortest_path`)."""
+        return is_shortest_path(batch.grids, outputs)
 
     def generator(self, name: str) -> np.random.Generator:
         return np.random.default_rng(derive(self.seed, f"generator:{name}"))

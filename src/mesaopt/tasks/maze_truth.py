@@ -159,3 +159,29 @@ def dead_end_filling_states(grids: np.ndarray) -> np.ndarray:
             return np.stack(states, axis=1)
         alive = alive & ~fill
         states.append(alive)
+
+
+def is_shortest_path(grids: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Per maze: is the mask a shortest start-to-goal path over open positions, whatever the tie-break?
+
+    A mask of open positions that links start to goal through its own 4-connected positions holds at least
+    distance + 1 positions; with exactly that many it is a shortest path and nothing else, so the test is:
+    inside the open positions, start and goal included, connected from start to goal, and distance + 1 positions.
+    """
+    masks = np.asarray(masks, dtype=bool)
+    open_ = grids[:, OPEN].astype(bool)
+    start, goal = grids[:, START].astype(bool), grids[:, GOAL].astype(bool)
+    dist = distances(grids, "goal")
+    length = np.where(start, dist, -1).max(axis=(1, 2))
+    inside = ~(masks & ~open_).any(axis=(1, 2)) & (masks & start).any(axis=(1, 2)) & (masks & goal).any(axis=(1, 2))
+    sized = masks.sum(axis=(1, 2)) == length + 1
+    within = distance_field(masks, start & masks)
+    linked = ((within >= 0) & goal).any(axis=(1, 2))
+    return inside & sized & linked & (length >= 0)
+
+
+def on_shortest_paths(grids: np.ndarray) -> np.ndarray:
+    """Positions lying on at least one shortest start-to-goal path, (B, H, W) bool (the union of all of them)."""
+    from_goal, from_start = distances(grids, "goal"), distances(grids, "start")
+    length = np.where(grids[:, START].astype(bool), from_goal, -1).max(axis=(1, 2))
+    return (from_goal >= 0) & (from_start >= 0) & (from_goal + from_start == length[:, None, None])
