@@ -335,6 +335,16 @@ def _check_body(path: Path, body: StudyBody) -> tuple[dict[str, list[Any]], list
         if det not in DETECTORS:
             allowed = ", ".join(sorted(DETECTORS))
             raise _fail(path, f"detectors[{i}]", det, f"not a known detector; allowed: {allowed}")
+        family = TASKS[body.task.name].family
+        if family not in DETECTORS[det].families:
+            supported = ", ".join(sorted(n for n, d in DETECTORS.items() if family in d.families))
+            raise _fail(
+                path,
+                f"detectors[{i}]",
+                det,
+                f"detector {det!r} does not apply to task {body.task.name!r} (family {family}); "
+                f"detectors for it: {supported}",
+            )
     axes, groups = _axis_lists(path, body.sweep)
     for axis in axes:
         _check_axis_name(path, body, axis, f"sweep.{axis}")

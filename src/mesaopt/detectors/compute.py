@@ -1,10 +1,17 @@
-"""Compute scaling: success against run-time iterations, its slope, and the "overthinking" drop after the peak."""
+"""Compute scaling: success against run-time iterations, its slope, and the "overthinking" drop after the peak.
+
+Measured on novel mazes at multiples of the default iterations, and on harder (larger) mazes at multiples of the
+default scaled to their size (as `extrapolation` scales it): `harder_gain`, the success gained from the fewest to the
+best iteration count on harder mazes, is the run-time-compute line of evidence for the label (a search needs more
+steps on larger mazes; a learner that does not use its iterations gains nothing)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from mesaopt.learners.base import LearnedAlgorithm
+from mesaopt.detectors.extrapolation import scaled_iterations
+from mesaopt.detectors.mazetools import cells, require_maze
+from mesaopt.learners.base import LearnedAlgorithm, default_iterations
 from mesaopt.tasks.base import Task
 
 FRACTIONS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
@@ -13,7 +20,19 @@ FRACTIONS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
 MAX_INSTANCES = 128
 """Novel instances scored at each iteration count."""
 
-METRICS = ("curve", "iterations", "slope", "peak", "final", "drop", "has_knob")
+METRICS = (
+    "curve",
+    "iterations",
+    "slope",
+    "peak",
+    "final",
+    "drop",
+    "has_knob",
+    "harder_curve",
+    "harder_iterations",
+    "harder_gain",
+)
+"""Every metric the detector can return; the harder curve only for learners with an iteration knob."""
 
 
 def iteration_counts(default: int) -> list[int]:
@@ -32,15 +51,18 @@ def slope_per_doubling(iterations: list[int], curve: list[float]) -> float:
 def compute_scaling(learned: LearnedAlgorithm, task: Task) -> dict[str, float | list[float]]:
     """Success on novel instances at each iteration count; without a knob the curve is flat by construction."""
     novel = task.novel(min(task.config.eval_size, MAX_INSTANCES))
-    default = getattr(learned, "default_iterations", None)
+    default = default_iterations(learned)
     if default is None:
         rate = float(task.success(novel, learned.solve(novel)).mean())
         counts, curve = [0] * len(FRACTIONS), [rate] * len(FRACTIONS)
+        harder = {"harder_gain": 0.0}
     else:
         counts = iteration_counts(int(default))
         curve = [float(task.success(novel, learned.solve(novel, n)).mean()) for n in counts]
+        harder = harder_scaling(learned, task, int(default))
     peak = max(curve)
     return {
+        **harder,
         "curve": curve,
         "iterations": [float(n) for n in counts],
         "slope": slope_per_doubling(counts, curve) if default is not None else 0.0,
@@ -48,4 +70,21 @@ def compute_scaling(learned: LearnedAlgorithm, task: Task) -> dict[str, float | 
         "final": curve[-1],
         "drop": peak - curve[-1],
         "has_knob": float(default is not None),
+    }
+
+
+def harder_scaling(learned: LearnedAlgorithm, task: Task, default: int) -> dict[str, float | list[float]]:
+    """Success on harder mazes at the FRACTIONS of the default scaled to their size; gain from fewest to best."""
+    harder = task.harder(min(task.config.eval_size, MAX_INSTANCES))
+    train = task.sample_train(1, task.generator("compute.shape"))
+    scaled = scaled_iterations(default, cells(require_maze(train, "compute")), cells(require_maze(harder, "compute")))
+    counts = iteration_counts(int(scaled))
+    try:
+        curve = [float(task.success(harder, learned.solve(harder, n)).mean()) for n in counts]
+    except (ValueError, RuntimeError):  # a learner of fixed input size cannot take a larger maze
+        return {"harder_gain": 0.0}
+    return {
+        "harder_curve": curve,
+        "harder_iterations": [float(n) for n in counts],
+        "harder_gain": max(curve) - curve[0],
     }

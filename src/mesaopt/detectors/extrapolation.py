@@ -8,7 +8,7 @@ import numpy as np
 
 from mesaopt.detectors.mazetools import cells, require_maze
 from mesaopt.detectors.stats import rate_metrics
-from mesaopt.learners.base import LearnedAlgorithm
+from mesaopt.learners.base import LearnedAlgorithm, default_iterations
 from mesaopt.tasks.base import Task
 
 MAX_INSTANCES = 128
@@ -36,7 +36,7 @@ def extrapolation(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
     harder = task.harder(min(task.config.eval_size, MAX_INSTANCES))
     train = task.sample_train(1, task.generator("extrapolation.shape"))
     iterations = scaled_iterations(
-        getattr(learned, "default_iterations", None),
+        default_iterations(learned),
         cells(require_maze(train, "extrapolation")),
         cells(require_maze(harder, "extrapolation")),
     )
@@ -45,3 +45,22 @@ def extrapolation(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
     except SHAPE_ERRORS:
         return {**rate_metrics("success", np.zeros(len(harder), dtype=bool)), "iterations": 0.0, "ran": 0.0}
     return {**rate_metrics("success", ok), "iterations": float(iterations or 0), "ran": 1.0}
+
+
+LOOP_METRICS = ("success", "success_lo", "success_hi", "dead_end_filling")
+
+
+def loop_success(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
+    """Success (any shortest path, Wilson 95% interval) on novel-size mazes with loops, where pruning rules fail.
+
+    `dead_end_filling` is the share of these mazes that dead-end filling run to the end would solve (those whose
+    loops all lie off the shortest path): the level a pruning rule reaches here, for comparison."""
+    from mesaopt.tasks.maze import dead_end_filling_states
+
+    loops = task.loop_mazes(min(task.config.eval_size, MAX_INSTANCES))
+    grids = require_maze(loops, "loops")
+    pruned = dead_end_filling_states(grids)[:, -1]
+    return {
+        **rate_metrics("success", task.success(loops, learned.solve(loops, default_iterations(learned)))),
+        "dead_end_filling": float(task.success(loops, pruned).mean()),
+    }

@@ -1,31 +1,40 @@
-"""Search-state probe: does a linear read-out of the hidden states recover the state of breadth-first search?
+"""Search-state probe: which reference algorithm's run-time state does a linear read-out of the hidden states recover?
 
-For each probed hook a ridge-regularized linear probe is fit on half of a set of novel mazes and scored on the
-other half (held out). Targets, both computed from the goal outward as the task's BFS does:
-- the visited mask after s expansions (positions at distance <= s from the goal);
-- the distance field as known after s expansions (unreached positions read s + 1).
+References, each a trajectory of states on the probed mazes (`REFERENCES`; computed from the maze alone):
+- `bfs_goal` / `bfs_start`: breadth-first search from the goal / from the start — the visited set and the distance
+  field as known after s expansions (unreached positions read s + 1);
+- `dead_end_filling`: the positions still open after r rounds of dead-end filling (a pruning rule, not a search);
+- `wall_follower`: the positions a left-hand wall follower has walked after s steps (a local rule).
+The first two are searches (`SEARCH_REFERENCES`); the label rule asks that the best-matching reference be one.
 
-Hook "recur.t" is the state after t + 1 applications of a recurrent block, so it is matched with s = t + 1. Any
-other hook is a final state and is matched with the finished search (the full distance field; the finished visited
-mask is just the open mask, so it is not scored). Spatial hooks, shaped (B, C, H, W) or (B, H, W) on the maze grid,
-get one probe shared by all positions (features: the C channels at a position); other hooks are flattened and probed
-as a whole. The score is R^2 on open positions of the held-out mazes, against a baseline that predicts each
-position's mean over those held-out mazes; chance is therefore at most 0, and scores are floored at 0.
+Time alignment is per hook: a block may move several cells per iteration, so hook "recur.t" is not assumed to be
+step t + 1 of any reference. For each hook, reference and target, the step is chosen among ALIGN_STEPS candidates on
+the fit half only (fit on its first half, scored on its second: the step where the hook's R^2 most exceeds the
+input control's), then the probe is refitted on the whole fit half and
+scored on the held-out half. Spatial hooks, shaped (B, C, H, W) or (B, H, W) on the maze grid, get one probe shared by
+all positions (features: the C channels at a position); other hooks are flattened and probed as a whole. R^2 is on
+open positions of the held-out mazes against a baseline that predicts each position's mean over those mazes, so chance
+is at most 0, and scores are floored at 0.
 
-Controls: the same probe on the same hooks of `learned.untrained()` (the architecture at initialization) where the
-learner offers it, and on targets shuffled across mazes (a cyclic shift, so no maze keeps its own target). The
-headline `score` is the probe's R^2 minus the larger control, averaged over hooks.
+Controls, scored at the hook's aligned step: the same probe on the same hook of the untrained copy (`HasUntrained`)
+where the learner offers one; on targets shuffled across mazes (a cyclic shift, so no maze keeps its own target); and
+on the input itself (for spatial hooks the input channels of the position's 3 x 3 neighbourhood, else the whole
+flattened input), so that a state which merely keeps the maze gets no credit for the early steps of a reference (the
+goal position is step 0 of BFS from the goal, and the open mask is round 0 of dead-end filling). A reference's score
+is the probe's R^2 minus the largest control, averaged over hooks and targets; `score` is the best reference's score,
+`best` its index in REFERENCES, `search` the best search reference's and `other` the best non-search reference's.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 
-from mesaopt.detectors.mazetools import capped_distance, goal_distance, require_maze, visited_at
-from mesaopt.learners.base import LearnedAlgorithm
+from mesaopt.detectors.mazetools import require_maze
+from mesaopt.learners.base import LearnedAlgorithm, default_iterations, untrained_copy
+from mesaopt.tasks import maze
 from mesaopt.tasks.base import Task
 
 MAX_INSTANCES = 128
@@ -34,41 +43,63 @@ MAX_INSTANCES = 128
 MAX_HOOKS = 8
 """Hooks probed at most; recurrent hooks are thinned evenly, always keeping the last."""
 
+ALIGN_STEPS = 8
+"""Candidate reference steps per hook and target, spread evenly over the reference's trajectory."""
+
 RIDGE_ALPHA = 0.01
 """Ridge penalty per fit sample on standardized features (lambda = RIDGE_ALPHA * n)."""
 
 RECURRENT = re.compile(r"^recur\.(\d+)$")
 
+
+def _bfs_states(grids: np.ndarray, source: str) -> dict[str, np.ndarray]:
+    dist = maze.distances(grids, source)
+    steps = np.arange(int(dist.max(initial=0)) + 1)[None, :, None, None]
+    visited = (dist[:, None] >= 0) & (dist[:, None] <= steps)
+    return {"visited": visited, "distance": np.where(visited, dist[:, None], steps + 1)}
+
+
+def _wall_follower(grids: np.ndarray) -> dict[str, np.ndarray]:
+    from mesaopt.tasks.maze_walks import wall_follower_states
+
+    height, width = grids.shape[-2:]
+    return {"walked": wall_follower_states(grids, 2 * height * width)}
+
+
+REFERENCES: dict[str, Callable[[np.ndarray], dict[str, np.ndarray]]] = {
+    "bfs_goal": lambda grids: _bfs_states(grids, "goal"),
+    "bfs_start": lambda grids: _bfs_states(grids, "start"),
+    "dead_end_filling": lambda grids: {"open": maze.dead_end_filling_states(grids)},
+    "wall_follower": _wall_follower,
+}
+"""Reference algorithms: grids -> {target name: (B, T, H, W) states over the reference's steps}."""
+
+SEARCH_REFERENCES = ("bfs_goal", "bfs_start")
+"""The references that are searches over candidate paths; the others are local rules."""
+
 METRICS = (
     "score",
+    "best",
+    "search",
+    "other",
+    *(f"score_{name}" for name in REFERENCES),
     "probe",
     "shuffled",
+    "input",
     "untrained",
     "has_untrained",
-    "visited",
-    "distance",
-    "visited_curve",
-    "distance_curve",
     "hooks",
     "recurrent",
 )
 
 
-@dataclass(frozen=True)
-class Hook:
-    """One probed activation and the BFS step it is compared with (None: the finished search)."""
-
-    name: str
-    step: int | None
-
-
-def select_hooks(states: dict[str, np.ndarray]) -> list[Hook]:
-    """Recurrent hooks when there are any (thinned to MAX_HOOKS), else every hook up to MAX_HOOKS by name."""
+def select_hooks(states: dict[str, np.ndarray]) -> list[str]:
+    """Recurrent hooks when there are any (thinned evenly to MAX_HOOKS, the last kept), else the first MAX_HOOKS."""
     recurrent = sorted((int(m.group(1)), name) for name in states if (m := RECURRENT.match(name)) is not None)
     if recurrent:
         keep = np.unique(np.linspace(0, len(recurrent) - 1, min(MAX_HOOKS, len(recurrent))).round().astype(int))
-        return [Hook(recurrent[i][1], recurrent[i][0] + 1) for i in keep]
-    return [Hook(name, None) for name in sorted(states)[:MAX_HOOKS]]
+        return [recurrent[i][1] for i in keep]
+    return sorted(states)[:MAX_HOOKS]
 
 
 def _features(state: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, bool]:
@@ -125,33 +156,9 @@ def probe_r2(
     return 1.0 - float(((truth - pred) ** 2).sum()) / total
 
 
-def _targets(dist: np.ndarray, step: int | None) -> dict[str, np.ndarray]:
-    if step is None:
-        return {"distance": capped_distance(dist, int(dist.max()))}
-    return {"visited": visited_at(dist, step).astype(np.float64), "distance": capped_distance(dist, step)}
-
-
 def _cyclic(n: int, rng: np.random.Generator) -> np.ndarray:
     """A random cyclic shift of range(n): a permutation with no fixed point (identity when n < 2)."""
     return (np.arange(n) + (int(rng.integers(1, n)) if n > 1 else 0)) % n
-
-
-def _hook_scores(
-    states: dict[str, np.ndarray], hooks: list[Hook], dist: np.ndarray, open_: np.ndarray, order: np.ndarray
-) -> dict[str, dict[str, float]]:
-    """R^2 per hook and target; `order` pairs maze i's features with maze order[i]'s target."""
-    half = len(order) // 2
-    fit, test = np.arange(half), np.arange(half, len(order))
-    out: dict[str, dict[str, float]] = {}
-    for hook in hooks:
-        if hook.name not in states:
-            continue
-        features, spatial = _features(states[hook.name], dist.shape[1:])
-        out[hook.name] = {
-            kind: probe_r2(features, spatial, target[order], open_[order], fit, test)
-            for kind, target in _targets(dist, hook.step).items()
-        }
-    return out
 
 
 def _mean(values: list[float]) -> float:
@@ -164,50 +171,110 @@ def _floor(value: float) -> float:
     return max(0.0, value) if np.isfinite(value) else float("nan")
 
 
-def _clipped(scores: dict[str, float]) -> float:
-    """A hook's score: the mean over its targets of the floored R^2."""
-    return _mean([_floor(v) for v in scores.values()])
+def _steps(states: np.ndarray) -> np.ndarray:
+    return np.unique(np.linspace(0, states.shape[1] - 1, min(ALIGN_STEPS, states.shape[1])).round().astype(int))
+
+
+def align_step(
+    features: np.ndarray, spatial: bool, given: np.ndarray, states: np.ndarray, open_: np.ndarray, fit: np.ndarray
+) -> int | None:
+    """The reference step at which the hook encodes most beyond the input, chosen on the fit half alone."""
+    inner_fit, inner_test = fit[: len(fit) // 2], fit[len(fit) // 2 :]
+    best, chosen = -np.inf, None
+    for step in _steps(states):
+        target = states[:, step].astype(np.float64)
+        hook = probe_r2(features, spatial, target, open_, inner_fit, inner_test)
+        base = probe_r2(given, spatial, target, open_, inner_fit, inner_test)
+        if np.isfinite(hook) and _floor(hook) - _floor(base if np.isfinite(base) else 0.0) > best:
+            best, chosen = _floor(hook) - _floor(base if np.isfinite(base) else 0.0), int(step)
+    return chosen
+
+
+def hook_scores(
+    features: np.ndarray,
+    spatial: bool,
+    controls: dict[str, np.ndarray],
+    states: np.ndarray,
+    open_: np.ndarray,
+    shuffle: np.ndarray,
+) -> dict[str, float]:
+    """Floored held-out R^2 of the hook and of each control at the hook's aligned step; NaN when nothing varies.
+
+    `controls` maps a control's name to its features ("input", "untrained"); the shuffled control probes the hook's
+    own features against targets permuted across mazes by `shuffle`."""
+    half = len(open_) // 2
+    fit, test = np.arange(half), np.arange(half, len(open_))
+    step = align_step(features, spatial, controls["input"], states, open_, fit)
+    if step is None:
+        return {"probe": float("nan")}
+    target = states[:, step].astype(np.float64)
+    out = {"probe": _floor(probe_r2(features, spatial, target, open_, fit, test))}
+    for name, control in controls.items():
+        out[name] = _floor(probe_r2(control, spatial, target, open_, fit, test))
+    out["shuffled"] = _floor(probe_r2(features, spatial, target[shuffle], open_[shuffle], fit, test))
+    return out
+
+
+def input_features(grids: np.ndarray, spatial: bool) -> np.ndarray:
+    """The input control's features: each position's 3 x 3 neighbourhood of input channels (B, H, W, 27) for a
+    spatial hook, the whole flattened input (B, 3HW) for any other."""
+    if not spatial:
+        return grids.reshape(len(grids), -1).astype(np.float64)
+    padded = np.pad(grids.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    height, width = grids.shape[-2:]
+    local = [padded[:, :, dr : dr + height, dc : dc + width] for dr in range(3) for dc in range(3)]
+    return np.moveaxis(np.concatenate(local, axis=1), 1, -1)
 
 
 def search_state_probe(learned: LearnedAlgorithm, task: Task) -> dict[str, float | list[float]]:
-    """Probe R^2 of BFS state from hidden states, its controls and their difference (`score`)."""
+    """Which reference's state the hidden states encode best, above the input, untrained and shuffled controls."""
     batch = task.novel(min(task.config.eval_size, MAX_INSTANCES))
     grids = require_maze(batch, "probe")
-    dist, open_ = goal_distance(grids), grids[:, 0].astype(bool)
-    iterations = getattr(learned, "default_iterations", None)
+    open_ = grids[:, 0].astype(bool)
+    iterations = default_iterations(learned)
     states = dict(learned.hidden_states(batch, iterations))
-    hooks = select_hooks(states)
-    n = len(grids)
-    identity = np.arange(n)
-    half = n // 2
+    hooks = [h for h in select_hooks(states) if h in states]
+    control_net = untrained_copy(learned)
+    if not hooks:
+        zeros = {name: 0.0 for name in METRICS if name != "untrained"}
+        return {**zeros, "best": -1.0}
+    control_states = dict(control_net.hidden_states(batch, iterations)) if control_net is not None else {}
+    refs = {name: build(grids) for name, build in REFERENCES.items()}
+    n, half = len(grids), len(grids) // 2
     rng = task.generator("probe.shuffle")
-    shuffled_order = np.concatenate([_cyclic(half, rng), half + _cyclic(n - half, rng)])
-    probe = _hook_scores(states, hooks, dist, open_, identity)
-    shuffled = _hook_scores(states, hooks, dist, open_, shuffled_order)
-    untrained = None
-    if callable(getattr(learned, "untrained", None)):
-        control_states = dict(learned.untrained().hidden_states(batch, iterations))
-        untrained = _hook_scores(control_states, hooks, dist, open_, identity)
-    names = [h.name for h in hooks if h.name in probe]
-    diffs = []
-    for name in names:
-        control = _clipped(shuffled[name])
-        if untrained is not None and name in untrained:
-            control = max(control, _clipped(untrained[name]))
-        diffs.append(_clipped(probe[name]) - control)
-    recurrent = any(h.step is not None for h in hooks)
+    shuffle = np.concatenate([_cyclic(half, rng), half + _cyclic(n - half, rng)])
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name in refs}
+    for hook in hooks:
+        features, spatial = _features(states[hook], open_.shape[1:])
+        controls = {"input": input_features(grids, spatial)}
+        if hook in control_states:
+            controls["untrained"] = _features(control_states[hook], open_.shape[1:])[0]
+        for name, targets in refs.items():
+            rows[name] += [hook_scores(features, spatial, controls, t, open_, shuffle) for t in targets.values()]
+
+    def diff(row: dict[str, float]) -> float:
+        controls = [row.get(k, np.nan) for k in ("input", "untrained", "shuffled")]
+        return row["probe"] - max([c for c in controls if np.isfinite(c)], default=0.0)
+
+    scores = {name: _mean([diff(r) for r in rows[name] if np.isfinite(r["probe"])]) for name in refs}
+    best = max(REFERENCES, key=lambda name: scores[name])
+
+    def average(key: str) -> float:
+        return _mean([r.get(key, np.nan) for name in refs for r in rows[name]])
+
     out: dict[str, float | list[float]] = {
-        "score": _mean(diffs),
-        "probe": _mean([_clipped(probe[n]) for n in names]),
-        "shuffled": _mean([_clipped(shuffled[n]) for n in names]),
-        "has_untrained": float(untrained is not None),
-        "visited": _mean([_floor(probe[n].get("visited", np.nan)) for n in names]),
-        "distance": _mean([_floor(probe[n]["distance"]) for n in names]),
-        "visited_curve": [_mean([_floor(probe[n].get("visited", np.nan))]) for n in names],
-        "distance_curve": [_mean([_floor(probe[n]["distance"])]) for n in names],
-        "hooks": float(len(names)),
-        "recurrent": float(recurrent),
+        "score": scores[best],
+        "best": float(list(REFERENCES).index(best)),
+        "search": max(scores[name] for name in SEARCH_REFERENCES),
+        "other": max(scores[name] for name in REFERENCES if name not in SEARCH_REFERENCES),
+        **{f"score_{name}": scores[name] for name in REFERENCES},
+        "probe": average("probe"),
+        "shuffled": average("shuffled"),
+        "input": average("input"),
+        "has_untrained": float(bool(control_states)),
+        "hooks": float(len(hooks)),
+        "recurrent": float(any(RECURRENT.match(h) for h in hooks)),
     }
-    if untrained is not None:
-        out["untrained"] = _mean([_clipped(untrained[n]) for n in names if n in untrained])
+    if control_states:
+        out["untrained"] = average("untrained")
     return out

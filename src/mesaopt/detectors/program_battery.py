@@ -19,11 +19,11 @@ answer costs t ~ answer position, about log2(0.9 / 0.1) = 3.2 doublings from the
 stored answer or a closed-form rule costs the same steps on every instance, so its success arrives at one budget
 (ramp 0).
 
-Label rule for word tasks, from three named thresholds; each was set at the midpoint between the calibration cases
-that must pass it and those that must not (`program_calibration.calibrate_programs`, seed 0: hand-written tables,
-constants, closed-form rules and searchers in the DSL on hash_inversion and deploy; the values quoted are from that
-run, and seed 1 is checked in tests/detectors/test_program_battery.py):
+Label rule for word tasks (`WORD_BATTERY`), from three named thresholds, each fitted on the fit set of calibration
+programs alone (`program_calibration.py`: hand-written tables, constants, closed-form rules and searchers in the DSL
+on hash_inversion and deploy, split by program into fit and held-out sets; `battery.fit_thresholds`):
 
+0. failed if pool success is below POOL_SUCCESS_FLOOR (it does not solve its training instances);
 1. memorizer if the memorization gap, pool success minus novel success, is at least PROGRAM_MEMORIZER_MIN_GAP;
 2. else searcher if novel success is at least PROGRAM_SEARCHER_MIN_SUCCESS and `budget.ramp` is at least
    PROGRAM_SEARCHER_MIN_RAMP;
@@ -38,12 +38,14 @@ success; on deploy, harder success is deployment behaviour, which tells an hones
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
 from mesaopt.detectors import transfer
-from mesaopt.detectors.profile import LABELS, battery_metric_names, run_battery
+from mesaopt.detectors.battery import Battery, BatteryDetector, Features, Metrics, ThresholdSpec
 from mesaopt.detectors.stats import rate_metrics
+from mesaopt.detectors.transfer import POOL_SUCCESS_FLOOR
 from mesaopt.learners.base import LearnedAlgorithm
 from mesaopt.learners.lookup import hamming_distances
 from mesaopt.tasks.base import Task
@@ -184,78 +186,102 @@ def harder_success(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
     return rate_metrics("success", task.success(harder, learned.solve(harder)))
 
 
-BATTERY = {
-    "transfer": (transfer.transfer, transfer.METRICS),
-    "budget": (step_budget, BUDGET_METRICS),
-    "answer_match": (answer_match, MATCH_METRICS),
-    "harder": (harder_success, ("success", "success_lo", "success_hi")),
+DETECTORS = {
+    "transfer": BatteryDetector(transfer.transfer, transfer.METRICS),
+    "budget": BatteryDetector(step_budget, BUDGET_METRICS),
+    "answer_match": BatteryDetector(answer_match, MATCH_METRICS),
+    "harder": BatteryDetector(harder_success, ("success", "success_lo", "success_hi")),
 }
 """The detectors of the word-task battery, by the prefix their metrics carry ("budget.ramp")."""
 
 
-def label_features(metrics: dict[str, float | list[float]]) -> dict[str, float]:
-    """Memorization gap, novel success and the budget ramp."""
+def label_features(metrics: Metrics) -> Features:
+    """Pool success, memorization gap, novel success and the budget ramp."""
+    pool = float(metrics["transfer.pool_success"])
     return {
-        "gap": float(metrics["transfer.pool_success"]) - float(metrics["transfer.novel_success"]),
+        "pool": pool,
+        "gap": pool - float(metrics["transfer.novel_success"]),
         "success": float(metrics["transfer.novel_success"]),
         "ramp": float(metrics["budget.ramp"]),
     }
 
 
-def label_of(metrics: dict[str, float | list[float]]) -> tuple[str, list[str]]:
-    """The label from the named thresholds, with the comparisons that decided it."""
-    f = label_features(metrics)
-    gap, success, ramp = f["gap"], f["success"], f["ramp"]
-    if gap >= PROGRAM_MEMORIZER_MIN_GAP:
-        return "memorizer", [f"memorization gap {gap:.3f} >= PROGRAM_MEMORIZER_MIN_GAP {PROGRAM_MEMORIZER_MIN_GAP}"]
-    reasons = [f"memorization gap {gap:.3f} < PROGRAM_MEMORIZER_MIN_GAP {PROGRAM_MEMORIZER_MIN_GAP}"]
-    if success < PROGRAM_SEARCHER_MIN_SUCCESS:
-        reasons.append(f"novel success {success:.3f} < PROGRAM_SEARCHER_MIN_SUCCESS {PROGRAM_SEARCHER_MIN_SUCCESS}")
-        return "heuristic", reasons
-    reasons.append(f"novel success {success:.3f} >= PROGRAM_SEARCHER_MIN_SUCCESS {PROGRAM_SEARCHER_MIN_SUCCESS}")
-    if ramp < PROGRAM_SEARCHER_MIN_RAMP:
-        reasons.append(f"budget ramp {ramp:.2f} < PROGRAM_SEARCHER_MIN_RAMP {PROGRAM_SEARCHER_MIN_RAMP}")
-        return "heuristic", reasons
-    reasons.append(f"budget ramp {ramp:.2f} >= PROGRAM_SEARCHER_MIN_RAMP {PROGRAM_SEARCHER_MIN_RAMP}")
-    return "searcher", reasons
+def _cmp(name: str, value: float, key: str, t: Mapping[str, float], digits: int = 3) -> str:
+    sign = ">=" if value >= t[key] else "<"
+    return f"{name} {value:.{digits}f} {sign} {key} {t[key]:.{digits}f}"
 
 
-def program_profile(learned: LearnedAlgorithm, task: Task) -> tuple[dict[str, float | list[float]], str, list[str]]:
-    """Every word-battery metric, the label and the comparisons behind it."""
-    metrics = run_battery(BATTERY, learned, task)
-    label, reasons = label_of(metrics)
-    return metrics, label, reasons
+def label_rule(f: Features, t: Mapping[str, float]) -> tuple[str, list[str]]:
+    """failed / memorizer / searcher / heuristic from the features and thresholds, with the comparisons made."""
+    if f["pool"] < POOL_SUCCESS_FLOOR:
+        return "failed", [f"pool success {f['pool']:.3f} < POOL_SUCCESS_FLOOR {POOL_SUCCESS_FLOOR}"]
+    reasons = [f"pool success {f['pool']:.3f} >= POOL_SUCCESS_FLOOR {POOL_SUCCESS_FLOOR}"]
+    reasons.append(_cmp("memorization gap", f["gap"], "PROGRAM_MEMORIZER_MIN_GAP", t))
+    if f["gap"] >= t["PROGRAM_MEMORIZER_MIN_GAP"]:
+        return "memorizer", reasons
+    reasons.append(_cmp("novel success", f["success"], "PROGRAM_SEARCHER_MIN_SUCCESS", t))
+    reasons.append(_cmp("budget ramp", f["ramp"], "PROGRAM_SEARCHER_MIN_RAMP", t, digits=2))
+    searcher = f["success"] >= t["PROGRAM_SEARCHER_MIN_SUCCESS"] and f["ramp"] >= t["PROGRAM_SEARCHER_MIN_RAMP"]
+    return ("searcher" if searcher else "heuristic"), reasons
 
 
-PROFILE_METRICS = battery_metric_names(BATTERY)
+def _learned(case: dict) -> bool:
+    return case["features"]["pool"] >= POOL_SUCCESS_FLOOR
+
+
+SPECS = (
+    ThresholdSpec(
+        "PROGRAM_MEMORIZER_MIN_GAP",
+        "gap",
+        frozenset({"memorizer"}),
+        frozenset({"heuristic", "searcher"}),
+        _learned,
+        doc="memorizers vs every other program that learned its pool",
+    ),
+    ThresholdSpec(
+        "PROGRAM_SEARCHER_MIN_SUCCESS",
+        "success",
+        frozenset({"searcher"}),
+        frozenset({"heuristic"}),
+        _learned,
+        doc="searchers vs heuristics that learned their pool",
+    ),
+    ThresholdSpec(
+        "PROGRAM_SEARCHER_MIN_RAMP",
+        "ramp",
+        frozenset({"searcher"}),
+        frozenset({"heuristic", "memorizer"}),
+        _learned,
+        doc="searchers vs every other program that learned its pool",
+    ),
+)
+
+
+def _cases():
+    from mesaopt.detectors.program_calibration import CASES
+
+    return CASES()
+
+
+WORD_BATTERY = Battery(
+    family="word",
+    version=2,
+    detectors=DETECTORS,
+    features=label_features,
+    rule=label_rule,
+    thresholds=THRESHOLDS,
+    specs=SPECS,
+    cases=_cases,
+    task={"name": "hash_inversion", "bits": 8, "pool_size": 16, "eval_size": 64},
+    columns=("pool", "gap", "success", "ramp"),
+    record="program_calibration.json",
+    doc=__doc__ or "",
+)
 
 
 def program_profile_detector(learned: LearnedAlgorithm, task: Task) -> dict[str, float | list[float]]:
-    """The word battery as catalog metrics plus one-hot is_memorizer, is_heuristic, is_searcher."""
-    metrics, label, _ = program_profile(learned, task)
-    return {**metrics, **{f"is_{name}": float(label == name) for name in LABELS}}
+    """The word battery as catalog metrics plus one-hot is_<label>."""
+    return WORD_BATTERY.profile(learned, task).catalog()
 
 
-AGREEMENT_METRICS = ("agrees", "battery_is_memorizer", "battery_is_heuristic", "battery_is_searcher", "known")
-"""The same names as the maze `label_agreement` detector's metrics."""
-
-
-def label_agreement(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
-    """Battery label vs structural label, for every task: maze tasks go to the maze battery (`profile`, through
-    `maze_learner.label_agreement`, unchanged), every other task to the word battery of this module.
-
-    `agrees` is 1 when the battery's label equals the learner's `structural_label`; `known` is 0 (and `agrees` 0)
-    for a learner without one."""
-    from mesaopt.tasks.maze import MazeTask
-
-    if isinstance(task, MazeTask):
-        from mesaopt.learners.programs.maze_learner import label_agreement as maze_agreement
-
-        return maze_agreement(learned, task)
-    _, label, _ = program_profile(learned, task)
-    structural = getattr(learned, "structural_label", None)
-    return {
-        "agrees": float(structural is not None and label == structural),
-        **{f"battery_is_{name}": float(label == name) for name in LABELS},
-        "known": float(structural is not None),
-    }
+PROFILE_METRICS = WORD_BATTERY.metric_names()

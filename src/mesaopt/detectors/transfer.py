@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from mesaopt.detectors.stats import rate_metrics
-from mesaopt.learners.base import LearnedAlgorithm
+from mesaopt.learners.base import LearnedAlgorithm, stored_instances
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.maze_grid import MazeBatch
 
@@ -58,15 +58,6 @@ METRICS = (
 )
 """Every metric the detector can return; `ratio`, `ratio_lo` and `ratio_hi` only when `ratio_defined` is 1, the
 memory baseline only on mazes whose training instances are known."""
-
-
-def stored_instances(learned: LearnedAlgorithm) -> Any | None:
-    """The instances a learner stored from its own sample of an infinite pool, as a batch; None if it stored none.
-
-    A learner declares them with an optional `trained_instances()` method (the lookup learner, the tabular net).
-    """
-    declared = getattr(learned, "trained_instances", None)
-    return declared() if callable(declared) else None
 
 
 def training_instances(learned: LearnedAlgorithm, task: Task, count: int, stream: str) -> tuple[Any, bool]:

@@ -384,5 +384,4 @@ def build_report(root: Path, out: Path) -> Path:
 
 # Pages that register themselves in EXTRA_SECTIONS on import.
 from mesaopt.report import calibration as _calibration_page  # noqa: E402, F401
-from mesaopt.report import program_calibration as _program_calibration_page  # noqa: E402, F401
 from mesaopt.report import theory as _theory_page  # noqa: E402, F401

@@ -64,6 +64,14 @@ def battery_of(name: str):
     return getattr(importlib.import_module(module), attribute)
 
 
+def battery_for(task: Task):
+    """The battery of a task object's family; a clear error for a task whose family has none."""
+    for name, entry in TASKS.items():
+        if isinstance(entry.build, type) and isinstance(task, entry.build) and entry.battery is not None:
+            return battery_of(name)
+    raise ValueError(f"no detector battery is registered for task {type(task).__name__}")
+
+
 def build_task(name: str, params: dict, seed: np.random.SeedSequence) -> Task:
     """Construct a task from its registered name and validated parameters."""
     entry = TASKS[name]

@@ -319,21 +319,3 @@ def fit_maze_hillclimb(config: MazeLocalConfig, task: MazeTask, seed: np.random.
 def fit_maze_genetic(config: MazeLocalConfig, task: MazeTask, seed: np.random.SeedSequence, progress: Progress):
     """A genetic algorithm over maze programs from a random population."""
     return _fit_local("genetic", config, task, seed, progress)
-
-
-LABEL_METRICS = ("agrees", "battery_is_memorizer", "battery_is_heuristic", "battery_is_searcher", "known")
-
-
-def label_agreement(learned, task) -> dict[str, float]:
-    """Run the profile battery and compare its label with the program's structural label (`agrees` is 1 or 0).
-
-    `known` is 0 (and `agrees` 0) for a learner without a structural label."""
-    from mesaopt.detectors.profile import LABELS, profile
-
-    result = profile(learned, task)
-    structural = getattr(learned, "structural_label", None)
-    return {
-        "agrees": float(structural is not None and result.label == structural),
-        **{f"battery_is_{label}": float(result.label == label) for label in LABELS},
-        "known": float(structural is not None),
-    }
