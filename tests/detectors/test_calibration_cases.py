@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from mesaopt.detectors.calibration_cases import BFSNet, DeadEndFilling, GreedyStep, WallFollower
-from mesaopt.tasks.maze import OPEN, shortest_path
-from tests.detectors.helpers import BRANCH, DEAD_LEFT, LURE, batch
+from mesaopt.detectors.calibration_cases import BFSNet, GreedyStep
+from mesaopt.detectors.maze_cases import DeadEndFiller
+from mesaopt.tasks.maze import shortest_path
+from tests.detectors.helpers import LURE, batch
 
 
 def test_hand_set_bfs_net_reproduces_bfs(maze4):
@@ -24,14 +25,6 @@ def test_untrained_bfs_net_does_not_solve_mazes(maze4):
     assert maze4.success(novel, BFSNet(40).untrained().solve(novel)).mean() < 0.2
 
 
-def test_wall_follower_tours_the_dead_end_on_its_left():
-    grids = batch(DEAD_LEFT).grids
-    walked = WallFollower().solve(batch(DEAD_LEFT))
-    assert (walked[0] == grids[0, OPEN].astype(bool)).all()  # every open position, not just the 3-step path
-    # In BRANCH the left hand leads from S straight along the top row to G: the walk is the path.
-    assert (WallFollower().solve(batch(BRANCH)) == shortest_path(batch(BRANCH).grids)).all()
-
-
 def test_greedy_step_is_lured_into_a_dead_end():
     walked = GreedyStep().solve(batch(LURE))[0]
     # From S at (1, 3) both ways are 3 steps from G as the crow flies; the tie goes right, into the dead end.
@@ -42,5 +35,5 @@ def test_greedy_step_is_lured_into_a_dead_end():
 def test_dead_end_filling_needs_as_many_rounds_as_the_deepest_dead_end():
     # The right-hand dead end is 4 positions deep, the left-hand side is the path itself.
     mazes = batch(LURE)
-    assert not (DeadEndFilling(3).solve(mazes) == shortest_path(mazes.grids)).all()
-    assert (DeadEndFilling(4).solve(mazes) == shortest_path(mazes.grids)).all()
+    assert not (DeadEndFiller(3).solve(mazes) == shortest_path(mazes.grids)).all()
+    assert (DeadEndFiller(4).solve(mazes) == shortest_path(mazes.grids)).all()

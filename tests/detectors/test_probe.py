@@ -1,4 +1,5 @@
-"""The search-state probe: exact on the hand-set BFS net, at chance on shuffled targets and on a lookup table."""
+"""The search-state probe: it names the reference algorithm a net's states follow, above input, untrained and
+shuffled controls."""
 
 from __future__ import annotations
 
@@ -7,20 +8,13 @@ import pytest
 
 from mesaopt.detectors import probe as probe_module
 from mesaopt.detectors.calibration_cases import BFSNet
-from mesaopt.detectors.mazetools import goal_distance
-from mesaopt.detectors.probe import Hook, probe_r2, search_state_probe, select_hooks
+from mesaopt.detectors.maze_cases import FillingNet
+from mesaopt.detectors.probe import REFERENCES, SEARCH_REFERENCES, probe_r2, search_state_probe, select_hooks
 from mesaopt.learners.base import no_progress
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
 
 CHANCE_TOLERANCE = 0.05
 """R^2 a probe may reach on targets it cannot know (chance is at most 0; this allows for finite samples)."""
-
-
-@pytest.fixture(scope="module")
-def net_states(maze4):
-    batch = maze4.novel(64)
-    grids = np.asarray(batch.grids)
-    return BFSNet(40).hidden_states(batch, 40), goal_distance(grids), grids[:, 0].astype(bool)
 
 
 def test_a_probe_reading_the_target_itself_scores_one():
@@ -36,46 +30,35 @@ def test_a_probe_reading_the_target_itself_scores_one():
     assert -0.25 < probe_r2(noise, True, target, open_, fit, test) < CHANCE_TOLERANCE
 
 
-def test_recurrent_hooks_are_matched_with_the_next_bfs_step():
+def test_recurrent_hooks_are_thinned_keeping_the_last():
     states = {f"recur.{t}": np.zeros((2, 1, 3, 3)) for t in range(20)}
     hooks = select_hooks(states)
-    assert len(hooks) == probe_module.MAX_HOOKS
-    assert hooks[0] == Hook("recur.0", 1) and hooks[-1] == Hook("recur.19", 20)
-    assert select_hooks({"b": np.zeros(1), "a": np.zeros(1)}) == [Hook("a", None), Hook("b", None)]
+    assert len(hooks) == probe_module.MAX_HOOKS and hooks[0] == "recur.0" and hooks[-1] == "recur.19"
+    assert select_hooks({"b": np.zeros(1), "a": np.zeros(1)}) == ["a", "b"]
 
 
-def test_shuffled_targets_score_at_chance(net_states):
-    states, dist, open_ = net_states
-    n = len(dist)
-    order = np.concatenate([np.roll(np.arange(n // 2), 1), n // 2 + np.roll(np.arange(n - n // 2), 1)])
-    hooks = select_hooks(states)
-    true = probe_module._hook_scores(states, hooks, dist, open_, np.arange(n))
-    shuffled = probe_module._hook_scores(states, hooks, dist, open_, order)
-    for name in true:
-        known = [v for v in true[name].values() if np.isfinite(v)]  # NaN: every open position already visited
-        assert known and min(known) > 0.99, (name, true[name])
-        chance = [v for v in shuffled[name].values() if np.isfinite(v)]
-        assert all(-0.25 < v < CHANCE_TOLERANCE for v in chance), (name, shuffled[name])
-
-
-def test_bfs_net_probe_is_high_and_above_its_controls(maze4):
+def test_the_bfs_net_matches_bfs_best_and_above_every_control(maze4):
     result = search_state_probe(BFSNet(40), maze4)
-    assert result["recurrent"] == 1.0 and result["has_untrained"] == 1.0
-    assert result["visited"] > 0.99 and result["distance"] > 0.99
-    assert result["shuffled"] < CHANCE_TOLERANCE
-    assert result["score"] == pytest.approx(result["probe"] - max(result["shuffled"], result["untrained"]), abs=0.05)
-    assert result["score"] > 0.8
+    assert list(REFERENCES)[int(result["best"])] in SEARCH_REFERENCES
+    assert result["search"] > 0.5 and result["search"] > result["other"] + 0.3
+    assert result["shuffled"] < CHANCE_TOLERANCE and result["has_untrained"] == 1.0
 
 
-def test_lookup_table_probe_is_at_control_level(maze4):
+def test_the_filling_net_matches_dead_end_filling_not_search(maze4):
+    result = search_state_probe(FillingNet(40), maze4)
+    assert list(REFERENCES)[int(result["best"])] == "dead_end_filling"
+    assert result["other"] > 0.5 and result["search"] < 0.2
+
+
+def test_a_lookup_table_is_at_control_level(maze4):
     lookup = fit_lookup(LookupConfig(), maze4, np.random.SeedSequence(0), no_progress)
     result = search_state_probe(lookup, maze4)
     assert result["has_untrained"] == 0.0 and result["recurrent"] == 0.0
-    assert abs(result["score"]) < CHANCE_TOLERANCE
+    assert result["score"] < 0.1
 
 
 def test_no_hidden_states_scores_zero(maze4):
     from tests.detectors.helpers import Fixed
 
     result = search_state_probe(Fixed(lambda g, n: None), maze4)
-    assert result["hooks"] == 0.0 and result["score"] == 0.0
+    assert result["hooks"] == 0.0 and result["score"] == 0.0 and result["best"] == -1.0

@@ -6,28 +6,24 @@ import numpy as np
 import pytest
 
 from mesaopt.detectors import DETECTORS
+from mesaopt.detectors.agreement import METRICS as AGREEMENT_METRICS
+from mesaopt.detectors.agreement import label_agreement
+from mesaopt.detectors.battery import LABELS
 from mesaopt.detectors.program_battery import (
-    AGREEMENT_METRICS,
-    LABELS,
     PROFILE_METRICS,
     PROGRAM_MEMORIZER_MIN_GAP,
     PROGRAM_SEARCHER_MIN_RAMP,
     PROGRAM_SEARCHER_MIN_SUCCESS,
+    WORD_BATTERY,
     answer_match,
-    label_agreement,
-    label_of,
     program_profile_detector,
     ramp_doublings,
     step_budget,
 )
-from mesaopt.detectors.program_calibration import PROGRAM_CASES, calibrate_programs
 from mesaopt.learners.programs.algorithm import ProgramAlgorithm
 from mesaopt.learners.programs.interpret import run
 from mesaopt.learners.programs.learners import stored_answers
 from mesaopt.tasks import build_task
-
-HELD_OUT_SEED = 1
-"""The thresholds in detectors/program_battery.py come from the seed-0 calibration; these tests check seed 1."""
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +43,17 @@ def _metrics(pool, novel, ramp):
     return {"transfer.pool_success": pool, "transfer.novel_success": novel, "budget.ramp": ramp}
 
 
+def label_of(metrics):
+    return WORD_BATTERY.label(metrics)
+
+
 def test_label_rules_by_hand():
     assert label_of(_metrics(1.0, 1.0 - PROGRAM_MEMORIZER_MIN_GAP, 5.0))[0] == "memorizer"
-    assert label_of(_metrics(1.0, PROGRAM_SEARCHER_MIN_SUCCESS, PROGRAM_SEARCHER_MIN_RAMP))[0] == "searcher"
+    success = PROGRAM_SEARCHER_MIN_SUCCESS
+    assert label_of(_metrics(success, success, PROGRAM_SEARCHER_MIN_RAMP))[0] == "searcher"
     below = PROGRAM_SEARCHER_MIN_SUCCESS - 0.01
     assert label_of(_metrics(below, below, 5.0))[0] == "heuristic"
+    assert label_of(_metrics(0.0, 0.0, 5.0))[0] == "failed"
     label, reasons = label_of(_metrics(1.0, 1.0, PROGRAM_SEARCHER_MIN_RAMP - 0.01))
     assert label == "heuristic" and any("PROGRAM_SEARCHER_MIN_RAMP" in r for r in reasons)
 
@@ -97,7 +99,7 @@ def test_program_profile_is_registered_and_deterministic(hash_task):
     first = entry.run(_searcher(hash_task), hash_task)
     assert set(first) <= set(entry.metrics) == set(PROFILE_METRICS)
     assert {"budget.ramp", "answer_match.truth", "harder.success", "transfer.novel_success"} <= set(first)
-    assert [first[f"is_{label}"] for label in LABELS] == [0.0, 0.0, 1.0]
+    assert [first[f"is_{label}"] for label in LABELS] == [0.0, 0.0, 0.0, 1.0]
     assert first == program_profile_detector(_searcher(hash_task), hash_task)
 
 
@@ -117,51 +119,13 @@ def test_label_agreement_on_word_tasks(hash_task):
     assert unknown["known"] == 0.0 and unknown["agrees"] == 0.0
 
 
-def test_label_agreement_keeps_the_maze_battery_on_mazes():
+def test_label_agreement_uses_the_maze_battery_on_mazes():
+    from mesaopt.detectors.profile import profile
     from mesaopt.learners.programs.maze import ALL_MOVES, MazeDsl
-    from mesaopt.learners.programs.maze_learner import LABEL_METRICS, MazeProgram
-    from mesaopt.learners.programs.maze_learner import label_agreement as maze_agreement
+    from mesaopt.learners.programs.maze_learner import MazeProgram
 
-    assert LABEL_METRICS == AGREEMENT_METRICS
     task = build_task("maze", {"size": 3, "pool_size": 4, "eval_size": 8}, np.random.SeedSequence(2))
     learned = MazeProgram(MazeDsl(*task.train_pool().cell_shape), ("search", 64, ALL_MOVES, "open", ("goal",)), 1.0)
-    assert label_agreement(learned, task) == maze_agreement(learned, task)
-
-
-@pytest.fixture(scope="module")
-def calibration():
-    return calibrate_programs(HELD_OUT_SEED)
-
-
-def test_calibration_gives_every_program_its_constructed_label(calibration):
-    labels = {c["name"]: (c["expected"], c["label"]) for c in calibration["cases"]}
-    assert set(labels) == {c.name for c in PROGRAM_CASES}
-    assert all(expected == got for expected, got in labels.values()), labels
-    assert all(c["structural"] == c["expected"] for c in calibration["cases"])  # construction = structure
-    matrix = np.asarray(calibration["confusion"])
-    assert matrix.sum() == len(PROGRAM_CASES) and np.trace(matrix) == len(PROGRAM_CASES)
-    assert calibration["passed"]
-
-
-def test_calibration_separates_every_threshold_on_the_held_out_seed(calibration):
-    for row in calibration["justification"]:
-        assert row["separates"] and row["margin"] > 0.1, row
-
-
-def test_calibration_covers_every_label(calibration):
-    assert {c["expected"] for c in calibration["cases"]} == set(LABELS)
-
-
-def test_program_calibration_record_is_written_and_printed(tmp_path):
-    import io
-
-    from rich.console import Console
-
-    from mesaopt.detectors.program_calibration import read_program_calibration, run_program_calibration
-
-    out = io.StringIO()
-    assert run_program_calibration(HELD_OUT_SEED, tmp_path, Console(file=out, width=200))
-    record = read_program_calibration(tmp_path)
-    assert record is not None and record["seed"] == HELD_OUT_SEED and record["passed"]
-    assert all(case["name"] in out.getvalue() for case in record["cases"])
-    assert read_program_calibration(tmp_path / "missing") is None
+    result = label_agreement(learned, task)
+    assert result[f"battery_is_{profile(learned, task).label}"] == 1.0
+    assert result["agrees"] == float(learned.structural_label == profile(learned, task).label)

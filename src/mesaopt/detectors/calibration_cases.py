@@ -3,8 +3,8 @@
 Each class offers the LearnedAlgorithm protocol (solve, hidden_states, size_bits, compute_per_call, describe,
 artifacts) plus `default_iterations` (None where there is no run-time iteration knob):
 - BFSNet: breadth-first search as a recurrent conv network with hand-set weights (a searcher);
-- WallFollower, GreedyStep, DeadEndFilling: local rules (heuristics).
-The exact BFS program, the lookup table and the small trained CNN come from `mesaopt.learners`.
+- GreedyStep: a local rule (a heuristic).
+The other cases are in `maze_cases`; the case list with its fit/held-out split is `maze_calibration`.
 """
 
 from __future__ import annotations
@@ -130,41 +130,6 @@ class _Rule:
         return {}
 
 
-class WallFollower(_Rule):
-    """Left-hand rule from the start, facing up; the output is every position walked until the goal."""
-
-    def solve(self, batch, iterations: int | None = None) -> np.ndarray:
-        grids = _grids(batch)
-        open_ = grids[:, OPEN].astype(bool)
-        size, height, width = open_.shape
-        index = np.arange(size)
-        rows, cols = positions(grids[:, START].astype(bool))
-        goal_rows, goal_cols = positions(grids[:, GOAL].astype(bool))
-        heading = np.zeros(size, dtype=int)
-        walked = np.zeros_like(open_)
-        walked[index, rows, cols] = True
-        done = (rows == goal_rows) & (cols == goal_cols)
-        for _ in range(4 * height * width):
-            if done.all():
-                break
-            chosen = np.full(size, -1)
-            for turn in (-1, 0, 1, 2):
-                d = (heading + turn) % 4
-                r, c = rows + DIRECTIONS[d, 0], cols + DIRECTIONS[d, 1]
-                free = open_[index, np.clip(r, 0, height - 1), np.clip(c, 0, width - 1)]
-                chosen = np.where((chosen < 0) & free, d, chosen)
-            moving = ~done & (chosen >= 0)
-            heading = np.where(moving, chosen, heading)
-            rows = np.where(moving, rows + DIRECTIONS[heading, 0], rows)
-            cols = np.where(moving, cols + DIRECTIONS[heading, 1], cols)
-            walked[index, rows, cols] = True
-            done |= (rows == goal_rows) & (cols == goal_cols)
-        return walked
-
-    def describe(self) -> str:
-        return "wall follower: left hand on the wall from the start; outputs every position walked"
-
-
 class GreedyStep(_Rule):
     """Step to the unvisited open neighbour nearest the goal (Manhattan); stop at the goal or when stuck."""
 
@@ -196,17 +161,3 @@ class GreedyStep(_Rule):
 
     def describe(self) -> str:
         return "greedy step: always to the unvisited open neighbour nearest the goal; stops when stuck"
-
-
-class DeadEndFilling(_Rule):
-    """Fill dead ends (open positions other than start and goal with at most one open neighbour) for k rounds."""
-
-    def __init__(self, rounds: int) -> None:
-        self.rounds = rounds
-
-    def solve(self, batch, iterations: int | None = None) -> np.ndarray:
-        states = maze.dead_end_filling_states(_grids(batch))
-        return states[:, min(self.rounds, states.shape[1] - 1)]
-
-    def describe(self) -> str:
-        return f"dead-end filling capped at {self.rounds} rounds; outputs the positions left open"

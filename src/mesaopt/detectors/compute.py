@@ -1,11 +1,13 @@
 """Compute scaling: success against run-time iterations, its slope, and the "overthinking" drop after the peak.
 
-Measured on novel mazes at multiples of the default iterations, and on harder (larger) mazes at multiples of the
+Measured on novel mazes at multiples of the default iterations, and on harder (larger) mazes up to twice the
 default scaled to their size (as `extrapolation` scales it): `harder_gain`, the success gained from the fewest to the
 best iteration count on harder mazes, is the run-time-compute line of evidence for the label (a search needs more
 steps on larger mazes; a learner that does not use its iterations gains nothing)."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -73,12 +75,18 @@ def compute_scaling(learned: LearnedAlgorithm, task: Task) -> dict[str, float | 
     }
 
 
+def doublings(top: int) -> list[int]:
+    """1, 2, 4, ... up to the first power of two at least `top`."""
+    return [2**k for k in range(max(0, math.ceil(math.log2(max(top, 1)))) + 1)]
+
+
 def harder_scaling(learned: LearnedAlgorithm, task: Task, default: int) -> dict[str, float | list[float]]:
-    """Success on harder mazes at the FRACTIONS of the default scaled to their size; gain from fewest to best."""
+    """Success on harder mazes at 1, 2, 4, ... iterations up to twice the default scaled to their size; the gain is
+    the best success minus the success at one iteration (how much of what it solves needs run-time compute)."""
     harder = task.harder(min(task.config.eval_size, MAX_INSTANCES))
     train = task.sample_train(1, task.generator("compute.shape"))
     scaled = scaled_iterations(default, cells(require_maze(train, "compute")), cells(require_maze(harder, "compute")))
-    counts = iteration_counts(int(scaled))
+    counts = doublings(2 * int(scaled))
     try:
         curve = [float(task.success(harder, learned.solve(harder, n)).mean()) for n in counts]
     except (ValueError, RuntimeError):  # a learner of fixed input size cannot take a larger maze

@@ -51,7 +51,8 @@ LOOP_METRICS = ("success", "success_lo", "success_hi", "dead_end_filling")
 
 
 def loop_success(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
-    """Success (any shortest path, Wilson 95% interval) on novel-size mazes with loops, where pruning rules fail.
+    """Success (any shortest path, Wilson 95% interval) on harder-size mazes with loops, where pruning rules fail;
+    iterations scaled to their size as for harder mazes.
 
     `dead_end_filling` is the share of these mazes that dead-end filling run to the end would solve (those whose
     loops all lie off the shortest path): the level a pruning rule reaches here, for comparison."""
@@ -59,8 +60,11 @@ def loop_success(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
 
     loops = task.loop_mazes(min(task.config.eval_size, MAX_INSTANCES))
     grids = require_maze(loops, "loops")
+    train = task.sample_train(1, task.generator("extrapolation.shape"))
+    iterations = scaled_iterations(default_iterations(learned), cells(require_maze(train, "loops")), cells(grids))
     pruned = dead_end_filling_states(grids)[:, -1]
-    return {
-        **rate_metrics("success", task.success(loops, learned.solve(loops, default_iterations(learned)))),
-        "dead_end_filling": float(task.success(loops, pruned).mean()),
-    }
+    try:
+        ok = task.success(loops, learned.solve(loops, iterations))
+    except SHAPE_ERRORS:
+        ok = np.zeros(len(grids), dtype=bool)
+    return {**rate_metrics("success", ok), "dead_end_filling": float(task.success(loops, pruned).mean())}

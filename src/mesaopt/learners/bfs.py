@@ -20,10 +20,12 @@ class BFSConfig(BaseModel):
 
 
 class BFSSolver:
-    """Exact BFS; `iterations` caps the number of frontier expansions."""
+    """Exact BFS; `iterations` caps the number of frontier expansions (by default half the training grid's positions,
+    which bounds a perfect training maze's path)."""
 
     def __init__(self, grid_cells: int) -> None:
         self.grid_cells = grid_cells
+        self.default_iterations = grid_cells // 2
 
     def solve(self, batch, iterations: int | None = None) -> np.ndarray:
         return maze.shortest_path(np.asarray(batch.inputs), max_steps=iterations)

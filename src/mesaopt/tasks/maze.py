@@ -82,7 +82,7 @@ class MazeConfig(TaskConfig):
         default=0.3,
         gt=0.0,
         le=1.0,
-        description="loops of the 'loops' evaluation split: novel-size mazes with several shortest-path candidates",
+        description="loops of the 'loops' evaluation split: harder-size mazes with several routes to the goal",
     )
 
     @field_validator("start_region", "goal_region", "test_start_region", "test_goal_region")
@@ -109,11 +109,11 @@ class MazeConfig(TaskConfig):
         return self.test_start_region or self.start_region, self.test_goal_region or self.goal_region
 
     def split_shape(self, split: str) -> tuple[int, int, float]:
-        """Rows, columns and loop fraction of a split: train/novel as configured, harder larger, loops with loops."""
+        """Rows, columns and loop fraction of a split: train and novel as configured, harder and loops larger."""
         if split == "harder":
             return (*self.harder_shape, self.loops if self.harder_loops is None else self.harder_loops)
         if split == "loops":
-            return self.size, self.cols, max(self.loops, self.split_loops)
+            return (*self.harder_shape, max(self.loops, self.split_loops))
         return self.size, self.cols, self.loops
 
     @model_validator(mode="after")
@@ -197,7 +197,8 @@ class MazeTask:
         return self._distinct(count or self.config.eval_size, "harder", self._pool_keys)
 
     def loop_mazes(self, count: int | None = None) -> MazeBatch:
-        """Novel-size mazes with loops (`split_loops`), none in the pool: pruning rules fail there, search does not."""
+        """Harder-size mazes with loops (`split_loops`): pruning rules and path-finders that are not shortest-path
+        searches fail there (on small mazes with loops, most routes are short and such rules often still succeed)."""
         return self._distinct(count or self.config.eval_size, "loops", self._pool_keys)
 
     def solutions(self, batch: MazeBatch) -> np.ndarray:

@@ -7,6 +7,7 @@ import duckdb
 import numpy as np
 import pytest
 
+from mesaopt.detectors.agreement import label_agreement
 from mesaopt.learners.base import LearnedAlgorithm, no_progress
 from mesaopt.learners.programs.maze import MazeDsl, instance_key, run, structural_label
 from mesaopt.learners.programs.maze_learner import (
@@ -15,7 +16,6 @@ from mesaopt.learners.programs.maze_learner import (
     fit_maze_enumerate,
     formula_crossover,
     is_general,
-    label_agreement,
 )
 from mesaopt.learners.programs.maze_search import MazeEnumConfig, enumerate_maze
 from mesaopt.tasks.maze import GOAL, OPEN, START, MazeBatch, MazeConfig, MazeTask, shortest_path
