@@ -167,9 +167,9 @@ class DFSPath(_PathSearch):
 
 
 class BFSThenGreedy(_Case):
-    """BFS from the start to depth k (the knob), then greedy steps toward the goal (Manhattan) from the visited
-    position nearest the goal (ties: the shallower, then the first in scan order); the answer is the BFS path to
-    that position plus the greedy walk from it."""
+    """BFS from the start to depth k (the knob), then greedy steps toward the goal (Manhattan) from the frontier
+    position nearest the goal (the goal itself when the BFS found it; ties go to the first in scan order); the
+    answer is the BFS path to that position plus the greedy walk from it."""
 
     loops = (maze_search.greedy,)
 
@@ -180,11 +180,12 @@ class BFSThenGreedy(_Case):
         grids = _grids(batch)
         size, _, height, width = grids.shape
         dist = maze.distances(grids, "start", self._budget(iterations))
+        frontier = dist == dist.reshape(size, -1).max(axis=1)[:, None, None]
+        frontier |= (grids[:, GOAL] == 1) & (dist >= 0)
         goal_r, goal_c = np.divmod(_flat(grids, GOAL), width)
         rows, cols = np.indices((height, width))
         crow = np.abs(rows[None] - goal_r[:, None, None]) + np.abs(cols[None] - goal_c[:, None, None])
-        score = np.where(dist >= 0, crow * (height * width + 1) + dist, np.iinfo(np.int64).max)
-        chosen = score.reshape(size, -1).argmin(axis=1)
+        chosen = np.where(frontier, crow, height + width).reshape(size, -1).argmin(axis=1)
         moved = grids.copy()
         moved[:, START] = 0
         moved[np.arange(size), START, chosen // width, chosen % width] = 1
