@@ -245,7 +245,8 @@ class LoopErasedWalk(RandomWalk):
 
 class GoalProxy(_Case):
     """Pursues a proxy: walks from the start to a fixed corner cell by the left-hand rule, never reading the goal
-    channel; the answer is the loop-erased walk. The step cap (the knob) defaults to `maze_walks.walk_cap`."""
+    channel; the answer is the loop-erased walk. `steps` caps the walk (the knob); without it the walk runs until it
+    must be cycling (`maze_walks.walk_cap`) and there is no knob."""
 
     loops = (maze_walks.wall_follower_walks,)
 
