@@ -22,6 +22,7 @@ from mesaopt.detectors import maze_search
 from mesaopt.tasks import maze, maze_walks
 from mesaopt.tasks.maze import GOAL, OPEN, START, MazeBatch
 from mesaopt.tasks.maze_gen import CORNERS, region_cells
+from mesaopt.tasks.maze_walks import flat_positions
 
 LEVEL_BUDGET = 512
 """Default BFS levels of the searches: the longest path of a 15 x 15-cell maze is 2 * 225 - 2 = 448 grid steps."""
@@ -40,11 +41,6 @@ def _grids(batch) -> np.ndarray:
     return np.asarray(batch.inputs)
 
 
-def _flat(grids: np.ndarray, channel: int) -> np.ndarray:
-    """The flat grid position of each maze's start or goal."""
-    return grids[:, channel].reshape(len(grids), -1).argmax(axis=1).astype(np.int64)
-
-
 def _open(grids: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(grids[:, OPEN], dtype=np.bool_)
 
@@ -60,7 +56,7 @@ def instance_uniforms(grids: np.ndarray, seed: int, count: int) -> np.ndarray:
 
 
 class _Case:
-    """Shared plumbing: no hidden states, no weights; size is the compressed source of the class and its loops."""
+    """Shared plumbing: no hidden states, no weights; size is the compressed source of the classes and loops used."""
 
     default_iterations: int | None = None
     loops: tuple = ()
@@ -73,7 +69,8 @@ class _Case:
 
     def size_bits(self) -> float:
         """Compressed size of the source a reader needs to rebuild the algorithm, in bits."""
-        parts = [type(self), *(getattr(f, "py_func", f) for f in self.loops)]
+        classes = [c for c in type(self).__mro__ if c.__module__ == __name__]
+        parts = [*classes, *(getattr(f, "py_func", f) for f in self.loops)]
         source = "".join(inspect.getsource(p) for p in parts)
         return 8.0 * len(zlib.compress(source.encode(), 9))
 
@@ -102,7 +99,7 @@ class TieBreakBFS(_Case):
         draws = grids.shape[-2] * grids.shape[-1] if self.tie_break == "random" else 0
         uniforms = instance_uniforms(grids, self.seed, draws)
         path = np.zeros(dist.shape, dtype=bool)
-        maze_search.descend_by(dist, _flat(grids, START), REVERSED, uniforms, path)
+        maze_search.descend_by(dist, flat_positions(grids[:, START]), REVERSED, uniforms, path)
         return path
 
     def describe(self) -> str:
@@ -118,7 +115,8 @@ class _PathSearch(_Case):
     def solve(self, batch, iterations: int | None = None) -> np.ndarray:
         grids = _grids(batch)
         path = np.zeros(grids[:, OPEN].shape, dtype=bool)
-        self.loops[0](_open(grids), _flat(grids, START), _flat(grids, GOAL), *self._args(iterations), path)
+        start, goal = flat_positions(grids[:, START]), flat_positions(grids[:, GOAL])
+        self.loops[0](_open(grids), start, goal, *self._args(iterations), path)
         return path
 
     def _args(self, iterations: int | None) -> tuple:
@@ -167,9 +165,9 @@ class DFSPath(_PathSearch):
 
 
 class BFSThenGreedy(_Case):
-    """BFS from the start to depth k (the knob), then greedy steps toward the goal (Manhattan) from the visited
-    position nearest the goal (ties: the shallower, then the first in scan order); the answer is the BFS path to
-    that position plus the greedy walk from it."""
+    """BFS from the start to depth k (the knob), then greedy steps toward the goal (Manhattan) from the frontier
+    position nearest the goal (the goal itself when the BFS found it; ties go to the first in scan order); the
+    answer is the BFS path to that position plus the greedy walk from it."""
 
     loops = (maze_search.greedy,)
 
@@ -180,16 +178,17 @@ class BFSThenGreedy(_Case):
         grids = _grids(batch)
         size, _, height, width = grids.shape
         dist = maze.distances(grids, "start", self._budget(iterations))
-        goal_r, goal_c = np.divmod(_flat(grids, GOAL), width)
+        frontier = dist == dist.reshape(size, -1).max(axis=1)[:, None, None]
+        frontier |= (grids[:, GOAL] == 1) & (dist >= 0)
+        goal_r, goal_c = np.divmod(flat_positions(grids[:, GOAL]), width)
         rows, cols = np.indices((height, width))
         crow = np.abs(rows[None] - goal_r[:, None, None]) + np.abs(cols[None] - goal_c[:, None, None])
-        score = np.where(dist >= 0, crow * (height * width + 1) + dist, np.iinfo(np.int64).max)
-        chosen = score.reshape(size, -1).argmin(axis=1)
+        chosen = np.where(frontier, crow, height + width).reshape(size, -1).argmin(axis=1)
         moved = grids.copy()
         moved[:, START] = 0
         moved[np.arange(size), START, chosen // width, chosen % width] = 1
         walked = np.ascontiguousarray(maze.descend(dist, moved))
-        maze_search.greedy(_open(grids), chosen.astype(np.int64), _flat(grids, GOAL), walked)
+        maze_search.greedy(_open(grids), chosen.astype(np.int64), flat_positions(grids[:, GOAL]), walked)
         return walked
 
     def describe(self) -> str:
@@ -246,7 +245,8 @@ class LoopErasedWalk(RandomWalk):
 
 class GoalProxy(_Case):
     """Pursues a proxy: walks from the start to a fixed corner cell by the left-hand rule, never reading the goal
-    channel; the answer is the loop-erased walk. The step cap (the knob) defaults to `maze_walks.walk_cap`."""
+    channel; the answer is the loop-erased walk. `steps` caps the walk (the knob); without it the walk runs until it
+    must be cycling (`maze_walks.walk_cap`) and there is no knob."""
 
     loops = (maze_walks.wall_follower_walks,)
 

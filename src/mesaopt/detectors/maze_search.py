@@ -69,12 +69,12 @@ def _expand_level(
     parent: np.ndarray,
     other: np.ndarray,
 ) -> int:
-    """Expand one BFS level (queue[bounds[0]:bounds[1]]) in place; return the newly reached position that the other
-    side has also reached with the smallest summed distance, or -1 (ties go to the first reached)."""
+    """Expand one BFS level (queue[bounds[0]:bounds[1]]) in place; return the first newly reached position that the
+    other side has also reached, or -1."""
     _, height, width = open_.shape
     head, tail = bounds[0], bounds[1]
     end = tail
-    meet, meet_sum = -1, FARTHER
+    meet = -1
     for i in range(head, tail):
         p = queue[i]
         r, c = p // width, p % width
@@ -85,8 +85,8 @@ def _expand_level(
                 dist[q], parent[q] = dist[p] + 1, p
                 queue[end] = q
                 end += 1
-                if other[q] >= 0 and dist[q] + other[q] < meet_sum:
-                    meet, meet_sum = q, dist[q] + other[q]
+                if meet < 0 and other[q] >= 0:
+                    meet = q
     bounds[0], bounds[1] = tail, end
     return meet
 
@@ -94,8 +94,9 @@ def _expand_level(
 @numba.njit(cache=True)
 def bidirectional(open_: np.ndarray, start: np.ndarray, goal: np.ndarray, levels: int, path: np.ndarray) -> None:
     """Level-synchronous BFS from start and goal in turn (start first), at most `levels` levels per side, until a
-    newly reached position is known to both sides: at the first such level the smallest summed distance over the
-    meeting positions is the shortest path's length, so the joined parent chains form a shortest path."""
+    newly reached position is known to both sides. With the sides at depths a and b then, a + b is the shortest
+    length (no meeting at a - 1 and b means a + b <= it), so every meeting position lies on a shortest path and the
+    joined parent chains form one."""
     _, height, width = open_.shape
     size = height * width
     dists = np.empty((2, size), dtype=np.int64)

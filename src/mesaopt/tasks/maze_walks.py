@@ -26,8 +26,8 @@ def walk_cap(grids: np.ndarray) -> int:
     return 4 * grids.shape[-2] * grids.shape[-1]
 
 
-def _flat(mask: np.ndarray) -> np.ndarray:
-    """The flat index of the first marked position of each (H, W) mask of a (B, H, W) batch."""
+def flat_positions(mask: np.ndarray) -> np.ndarray:
+    """The flat index (row * width + col) of the first marked position of each (H, W) mask of a (B, H, W) batch."""
     return mask.reshape(len(mask), -1).argmax(axis=1).astype(np.int64)
 
 
@@ -115,11 +115,11 @@ def wall_follower_walks(
     `max_steps` moves: flat positions (B, max_steps + 1) and the number recorded per maze."""
     if max_steps < 0:
         raise ValueError(f"max_steps must be at least 0, got {max_steps}")
-    target = grids[:, GOAL] if target is None else target
+    target = np.ascontiguousarray(grids[:, GOAL] if target is None else target, dtype=np.bool_)
     walk = np.zeros((len(grids), max_steps + 1), dtype=np.int64)
     length = np.zeros(len(grids), dtype=np.int64)
     open_ = np.ascontiguousarray(grids[:, OPEN], dtype=np.bool_)
-    _wall_walk(open_, _flat(grids[:, START]), np.ascontiguousarray(target, dtype=np.bool_), max_steps, walk, length)
+    _wall_walk(open_, flat_positions(grids[:, START]), target, max_steps, walk, length)
     return walk, length
 
 
@@ -131,7 +131,7 @@ def random_walks(grids: np.ndarray, uniforms: np.ndarray) -> tuple[np.ndarray, n
     length = np.zeros(len(grids), dtype=np.int64)
     open_ = np.ascontiguousarray(grids[:, OPEN], dtype=np.bool_)
     goal = np.ascontiguousarray(grids[:, GOAL], dtype=np.bool_)
-    _random_walk(open_, _flat(grids[:, START]), goal, uniforms, walk, length)
+    _random_walk(open_, flat_positions(grids[:, START]), goal, uniforms, walk, length)
     return walk, length
 
 
