@@ -108,6 +108,10 @@ BAD = {
     "bad value in a scale": (GOOD.replace("[scales.full]", "[scales.full]\nseeds = [-1.5]"), "scales.full.seeds[0]"),
     "bad parameter value": (GOOD.replace("size = 3", "size = -3"), "task.size"),
     "not TOML": ("claim = ", "not valid TOML"),
+    "detector of another task family": (
+        GOOD.replace('detectors = ["transfer"]', 'detectors = ["step_budget"]'),
+        "does not apply to task 'maze'",
+    ),
 }
 
 

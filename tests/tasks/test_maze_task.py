@@ -102,3 +102,25 @@ def test_bad_config_names_the_problem(params, message):
 def test_defaults_keep_the_original_square_dfs_task():
     config = MazeConfig()
     assert (config.size, config.cols, config.generator, config.loops, config.harder_shape) == (5, 5, "dfs", 0.0, (9, 9))
+
+
+def test_any_shortest_path_succeeds_on_loop_mazes_whatever_the_tie_break():
+    """On mazes with loops several shortest paths exist; each is correct, and nothing longer or broken is."""
+    from mesaopt.tasks import build_task
+    from mesaopt.tasks.maze import is_shortest_path, on_shortest_paths, shortest_path
+
+    task = build_task("maze", {"size": 4, "pool_size": 8, "eval_size": 64}, np.random.SeedSequence(3))
+    loops = task.loop_mazes(64)
+    grids = loops.grids
+    assert (grids[:, 0].sum(axis=(1, 2)) > 0).all() and loops.cell_shape == task.config.harder_shape
+    lab = shortest_path(grids)
+    flipped = shortest_path(grids[:, :, ::-1, ::-1].copy())[:, ::-1, ::-1]  # the same mazes searched mirrored
+    assert task.success(loops, lab).all() and task.success(loops, flipped).all()
+    assert (lab != flipped).any(axis=(1, 2)).any(), "no maze with two shortest paths: the test would prove nothing"
+    assert not task.success(
+        loops, lab | on_shortest_paths(grids) & (lab != flipped).any(axis=(1, 2))[:, None, None]
+    ).all()
+    assert not task.success(loops, grids[:, 0].astype(bool)).any()  # every open position is no path
+    detour = lab.copy()
+    detour[:, 0, 0] = True  # a wall position: not inside the open maze
+    assert not is_shortest_path(grids, detour).any()
