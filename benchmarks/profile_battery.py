@@ -1,7 +1,8 @@
-"""Time to profile one learned algorithm at the quick scale (issue 4's bar: <= 20 s on 2 cores).
+"""Time to profile one learned algorithm at the quick scale (bar: <= 20 s on 2 cores).
 
 The task is the maze studies' quick scale (4 x 4 cells, 64 evaluation mazes, a pool of 64). Each learner is fitted
-first (not timed), then `profile(learned, task)` runs the whole battery. Times are reported in seconds (wall and CPU)
+first (not timed), then `profile(learned, task)` runs the whole maze battery (transfer, harder and loop mazes,
+compute scaling on harder mazes, the multi-reference probe, retargeting, match, power). Times are reported in seconds (wall and CPU)
 and as a ratio to a reference measured in the same run: BFS ground truth (`maze.shortest_path`) run 20 times on 4096
 fresh mazes of the same size. Wall time on a shared machine is noisy; the ratio and CPU time are steadier.
 (The file is not called profile.py: run as a script, that name would shadow the standard library's `profile`.)
@@ -34,6 +35,7 @@ LEARNERS = {
     "cnn": {"steps": 50, "width": 16, "depth": 4},
     "transformer": {"steps": 50, "width": 32, "depth": 2},
     "recurrent": {"steps": 50, "width": 16, "iterations": 8},
+    "recurrent_recipe": {"steps": 50, "width": 16, "iterations": 20, "cell": "norm", "open_only": True},
 }
 """Learners profiled, with short training (training is not what is timed)."""
 
@@ -61,7 +63,7 @@ def main() -> None:
     reference = reference_seconds()
     print(f"reference (20 x BFS on 4096 mazes): {reference:.3f} s")
     learned = {
-        name: fit_learner(name, params, task, np.random.SeedSequence(args.seed), no_progress)
+        name: fit_learner(name.split("_")[0], params, task, np.random.SeedSequence(args.seed), no_progress)
         for name, params in LEARNERS.items()
     }
     learned["bfs_network"] = BFSNet(40)

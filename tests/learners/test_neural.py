@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from mesaopt.learners import LEARNERS
-from mesaopt.learners.base import LearnedAlgorithm
+from mesaopt.learners import LEARNERS, fit_learner
+from mesaopt.learners.base import LearnedAlgorithm, no_progress
 from mesaopt.learners.neural import fit_neural_many
 from mesaopt.tasks import build_task
 
@@ -223,3 +223,17 @@ def test_a_run_group_gives_each_spec_its_metrics_alone():
         assert a.metrics.keys() == b.metrics.keys()
         for key in a.metrics:
             np.testing.assert_allclose(a.metrics[key], b.metrics[key], atol=1e-5, rtol=0, err_msg=key)
+
+
+def test_solve_at_equals_one_solve_per_count():
+    """Reading out on the way gives exactly what a fresh solve at each count gives (the compute detector relies
+    on it to pay for the largest count only)."""
+    from mesaopt.learners.base import solve_at
+
+    task = build_task("maze", {"size": 3, "eval_size": 16, "pool_size": 16}, np.random.SeedSequence(0))
+    params = {"steps": 5, "width": 4, "iterations": 4, "cell": "norm", "open_only": True}
+    net = fit_learner("recurrent", params, task, np.random.SeedSequence(0), no_progress)
+    batch = task.harder(40)
+    counts = [1, 8, 2, 3, 8]
+    for answer, n in zip(solve_at(net, batch, counts), counts, strict=True):
+        assert (answer == net.solve(batch, n)).all()

@@ -1,7 +1,7 @@
 """Compute scaling: success against run-time iterations, its slope, and the "overthinking" drop after the peak.
 
-Measured on novel mazes at multiples of the default iterations, and on harder (larger) mazes up to twice the
-default scaled to their size (as `extrapolation` scales it): `harder_gain`, the success gained from the fewest to the
+Measured on novel mazes at multiples of the default iterations, and on harder (larger) mazes up to the default
+scaled to their size (as `extrapolation` scales it): `harder_gain`, the success gained from the fewest to the
 best iteration count on harder mazes, is the run-time-compute line of evidence for the label (a search needs more
 steps on larger mazes; a learner that does not use its iterations gains nothing)."""
 
@@ -13,7 +13,7 @@ import numpy as np
 
 from mesaopt.detectors.extrapolation import scaled_iterations
 from mesaopt.detectors.mazetools import cells, require_maze
-from mesaopt.learners.base import LearnedAlgorithm, default_iterations
+from mesaopt.learners.base import LearnedAlgorithm, default_iterations, solve_at
 from mesaopt.tasks.base import Task
 
 FRACTIONS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
@@ -60,7 +60,7 @@ def compute_scaling(learned: LearnedAlgorithm, task: Task) -> dict[str, float | 
         harder = {"harder_gain": 0.0}
     else:
         counts = iteration_counts(int(default))
-        curve = [float(task.success(novel, learned.solve(novel, n)).mean()) for n in counts]
+        curve = [float(task.success(novel, answer).mean()) for answer in solve_at(learned, novel, counts)]
         harder = harder_scaling(learned, task, int(default))
     peak = max(curve)
     return {
@@ -81,14 +81,14 @@ def doublings(top: int) -> list[int]:
 
 
 def harder_scaling(learned: LearnedAlgorithm, task: Task, default: int) -> dict[str, float | list[float]]:
-    """Success on harder mazes at 1, 2, 4, ... iterations up to twice the default scaled to their size; the gain is
+    """Success on harder mazes at 1, 2, 4, ... iterations up to the default scaled to their size; the gain is
     the best success minus the success at one iteration (how much of what it solves needs run-time compute)."""
     harder = task.harder(min(task.config.eval_size, MAX_INSTANCES))
     train = task.sample_train(1, task.generator("compute.shape"))
     scaled = scaled_iterations(default, cells(require_maze(train, "compute")), cells(require_maze(harder, "compute")))
-    counts = doublings(2 * int(scaled))
+    counts = doublings(int(scaled))
     try:
-        curve = [float(task.success(harder, learned.solve(harder, n)).mean()) for n in counts]
+        curve = [float(task.success(harder, answer).mean()) for answer in solve_at(learned, harder, counts)]
     except (ValueError, RuntimeError):  # a learner of fixed input size cannot take a larger maze
         return {"harder_gain": 0.0}
     return {

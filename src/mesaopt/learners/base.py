@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -66,6 +66,16 @@ class Iterative(Protocol):
 
 
 @runtime_checkable
+class SolvesAtCounts(Protocol):
+    """Can answer at several iteration counts in one pass, reading out on the way (a recurrent net that resumes its
+    state): the cost of the largest count instead of the sum. Answers equal `solve(batch, n)` for each count n."""
+
+    def solve_at(self, batch: Any, counts: Sequence[int]) -> list[np.ndarray]:
+        """The answers after each of `counts` iterations, in the order given."""
+        ...
+
+
+@runtime_checkable
 class HasUntrained(Protocol):
     """Can build the same architecture at its initialization: the probe's control."""
 
@@ -100,6 +110,13 @@ class ReportsTraining(Protocol):
 def default_iterations(learned: Any) -> int | None:
     """The learner's default run-time iterations, or None when it has no iteration knob."""
     return learned.default_iterations if isinstance(learned, Iterative) else None
+
+
+def solve_at(learned: Any, batch: Any, counts: Sequence[int]) -> list[np.ndarray]:
+    """The learner's answers at each iteration count: in one pass where it can resume, else one solve per count."""
+    if isinstance(learned, SolvesAtCounts):
+        return learned.solve_at(batch, counts)
+    return [learned.solve(batch, n) for n in counts]
 
 
 def untrained_copy(learned: Any) -> LearnedAlgorithm | None:

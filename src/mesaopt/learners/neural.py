@@ -330,6 +330,24 @@ class NeuralSolver:
         return (self._logits(grids, iterations) > 0).numpy()
 
     @torch.no_grad()
+    def solve_at(self, batch, counts) -> list[np.ndarray]:
+        """Answers after each iteration count; a plain recurrent net resumes its state between counts, chunk by chunk
+        as `solve` runs, so each answer equals `solve(batch, n)`."""
+        grids = np.asarray(batch.inputs)
+        resumable = isinstance(self.module, RecurrentNet) and not self.module.ponder and not self.stateful_chunk
+        if not resumable or not self._fits(grids):
+            return [self.solve(batch, n) for n in counts]
+        wanted = sorted(set(int(n) for n in counts))
+        parts: dict[int, list[np.ndarray]] = {n: [] for n in wanted}
+        for lo in range(0, len(grids), SOLVE_CHUNK):
+            x, h, done = self._inputs(grids[lo : lo + SOLVE_CHUNK]), None, 0
+            for n in wanted:
+                h = self.module(x, iterations=n - done, state=h, start=done, output="state") if n > done else h
+                done = max(done, n)
+                parts[n].append((self.module.readout(h) > 0).numpy())
+        return [np.concatenate(parts[int(n)]) for n in counts]
+
+    @torch.no_grad()
     def hidden_states(self, batch, iterations: int | None = None) -> dict[str, np.ndarray]:
         grids = np.asarray(batch.inputs)
         if not self._fits(grids):
