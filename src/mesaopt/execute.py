@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from mesaopt import __version__
-from mesaopt.learners.base import Progress, no_progress
+from mesaopt.learners.base import Progress, no_progress, training_metrics
 from mesaopt.store import RunRecord, RunState, clean_temporary, run_state, write_run
 from mesaopt.study import RunSpec
 from mesaopt.tasks.base import derive
@@ -103,7 +103,7 @@ def _finish_run(spec: RunSpec, task: Any, learned: Any, logger: logging.Logger) 
     from mesaopt.detectors import DETECTORS
 
     logger.info("learner %s fitted: %s", spec.learner["name"], learned.describe())
-    metrics: dict[str, Any] = {f"train.{k}": v for k, v in getattr(learned, "train_metrics", {}).items()}
+    metrics: dict[str, Any] = {f"train.{k}": v for k, v in training_metrics(learned).items()}
     for name in spec.detectors:
         for key, value in DETECTORS[name].run(learned, task).items():
             metrics[f"{name}.{key}"] = value

@@ -24,7 +24,7 @@ from mesaopt.learners import LEARNERS
 from mesaopt.tasks import TASKS
 
 SCALES = ("smoke", "quick", "full")
-RESULTS_VERSION = 2
+RESULTS_VERSION = 3
 """Part of every run id. Bump it when a change alters results, so stored runs are recomputed."""
 
 TRAIN_METRIC_PREFIX = "train."

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mesaopt.detectors.battery import LABELS
 from mesaopt.report import cache
 from mesaopt.report.plots import plt, seed_band
 
-LABEL_METRICS = ("memorizer", "heuristic", "searcher")
 GALLERY_SPLITS = ("pool", "novel", "harder")
 NEURAL_KIND = {
     "tabular": "tabular",
@@ -47,7 +47,7 @@ def _conditions(study) -> list[str]:
 
 
 def label_panel(study, frame: pd.DataFrame, calibration_href: str) -> dict[str, Any] | None:
-    """How many runs of each condition the battery labelled memorizer, heuristic or searcher."""
+    """How many runs of each condition the battery labelled failed, memorizer, heuristic or searcher."""
     prefix = _label_prefix(frame)
     if prefix is None:
         return None
@@ -56,15 +56,16 @@ def label_panel(study, frame: pd.DataFrame, calibration_href: str) -> dict[str, 
     rows = []
     for key, group in done.groupby(axes, sort=False) if axes else [((), done)]:
         key = key if isinstance(key, tuple) else (key,)
-        counts = [int(group[f"{prefix}is_{label}"].fillna(0).sum()) for label in LABEL_METRICS]
-        majority = LABEL_METRICS[int(np.argmax(counts))] if sum(counts) else "n/a"
+        counts = [int(group[f"{prefix}is_{label}"].fillna(0).sum()) if f"{prefix}is_{label}" in group else 0
+                  for label in LABELS]  # fmt: skip
+        majority = LABELS[int(np.argmax(counts))] if sum(counts) else "n/a"
         rows.append([", ".join(f"{a}={v}" for a, v in zip(axes, key, strict=True)), *map(str, counts), majority])
     return {
         "title": "Profile label of each learner",
         "text": "Runs per condition labelled by the detector battery's calibrated rule (thresholds and the "
         "confusion matrix of the calibration cases are on the Calibration page).",
         "link": {"href": calibration_href, "text": "Calibration page"} if calibration_href else None,
-        "table": {"head": ["condition", *LABEL_METRICS, "most runs"], "rows": rows},
+        "table": {"head": ["condition", *LABELS, "most runs"], "rows": rows},
         "figures": [],
     }
 
