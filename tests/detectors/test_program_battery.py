@@ -52,7 +52,7 @@ def test_label_rules_by_hand():
     success = PROGRAM_SEARCHER_MIN_SUCCESS
     assert label_of(_metrics(success, success, PROGRAM_SEARCHER_MIN_RAMP))[0] == "searcher"
     below = PROGRAM_SEARCHER_MIN_SUCCESS - 0.01
-    assert label_of(_metrics(below, below, 5.0))[0] == "heuristic"
+    assert label_of(_metrics(0.6, below, 5.0))[0] == "heuristic"
     assert label_of(_metrics(0.0, 0.0, 5.0))[0] == "failed"
     label, reasons = label_of(_metrics(1.0, 1.0, PROGRAM_SEARCHER_MIN_RAMP - 0.01))
     assert label == "heuristic" and any("PROGRAM_SEARCHER_MIN_RAMP" in r for r in reasons)

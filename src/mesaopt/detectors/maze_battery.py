@@ -58,10 +58,10 @@ SEARCHER_MIN_GAIN = 0.50
 """Success gained on harder mazes from one iteration to the best count, for learners with a knob. One-sided: half the
 weakest fit searcher's value, 1.00 -> 0.50 (every BFS with a knob solves almost no larger maze in one step)."""
 
-SEARCHER_MIN_PROBE = 0.34
-"""Best search reference's probe score (R^2 above the largest control), for learners with hidden states. Fit set
-(seed 0): the hand-set BFS net 0.65; highest other case with hidden states, a lookup table 0.03 (the hand-set
-dead-end-filling net scores -0.04 on search references and 0.73 on its own). Midpoint 0.34. (Seed 1: 0.62 vs 0.01.)"""
+SEARCHER_MIN_PROBE = 0.32
+"""Best search reference's probe score (R^2 above the largest control), for learners with hooks that can hold a
+search state. Fit set (seed 0): the hand-set BFS net 0.65; highest other case, a lookup table over 256 mazes 0.00 (the
+hand-set dead-end-filling net scores -0.04 on search references and 0.73 on its own). Midpoint 0.32."""
 
 THRESHOLDS = {
     "LEARNED_MIN_POOL": LEARNED_MIN_POOL,

@@ -7,6 +7,9 @@ References, each a trajectory of states on the probed mazes (`REFERENCES`; compu
 - `wall_follower`: the positions a left-hand wall follower has walked after s steps (a local rule).
 The first two are searches (`SEARCH_REFERENCES`); the label rule asks that the best-matching reference be one.
 
+Only hooks with room for a search state (at least one number per grid position, `can_hold`) are probed; a learner
+without such hooks has no probe evidence.
+
 Time alignment is per hook: a block may move several cells per iteration, so hook "recur.t" is not assumed to be
 step t + 1 of any reference. For each hook, reference and target, the step is chosen among ALIGN_STEPS candidates on
 the fit half only (fit on its first half, scored on its second: the step where the hook's R^2 most exceeds the
@@ -91,6 +94,13 @@ METRICS = (
     "hooks",
     "recurrent",
 )
+
+
+def can_hold(state: np.ndarray, grids: np.ndarray) -> bool:
+    """Whether a hook has room for a search state: at least one number per grid position of each maze. A step
+    count or a handful of distances to stored keys is bookkeeping, not a state a probe can compare with a search's."""
+    state = np.asarray(state)
+    return state.ndim >= 2 and state[0].size >= grids.shape[-2] * grids.shape[-1]
 
 
 def select_hooks(states: dict[str, np.ndarray]) -> list[str]:
@@ -232,8 +242,8 @@ def search_state_probe(learned: LearnedAlgorithm, task: Task) -> dict[str, float
     grids = require_maze(batch, "probe")
     open_ = grids[:, 0].astype(bool)
     iterations = default_iterations(learned)
-    states = dict(learned.hidden_states(batch, iterations))
-    hooks = [h for h in select_hooks(states) if h in states]
+    states = {name: s for name, s in learned.hidden_states(batch, iterations).items() if can_hold(s, grids)}
+    hooks = select_hooks(states)
     control_net = untrained_copy(learned)
     if not hooks:
         zeros = {name: 0.0 for name in METRICS if name != "untrained"}
