@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from mesaopt.learners import neural
 from mesaopt.learners.base import LearnedAlgorithm, Progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
+from mesaopt.learners.game_players import PlayerConfig, fit_player
 from mesaopt.learners.icl import GPTConfig, LSAConfig, fit_gpt, fit_lsa
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
 from mesaopt.learners.planner_probe import fit_planner_costnet
@@ -81,6 +82,7 @@ LEARNERS: dict[str, LearnerEntry] = {
     "reachability": LearnerEntry(
         ReachabilityConfig, fit_reachability, "memorizing vs generalizing net from one init; path losses", ("maze",)
     ),
+    "player": LearnerEntry(PlayerConfig, fit_player, "games: a hand-written player of known nature", ("games",)),
     "lsa": LearnerEntry(LSAConfig, fit_lsa, "linear self-attention trained by SGD", ("icl",)),
     "gpt": LearnerEntry(GPTConfig, fit_gpt, "small pre-LN causal transformer trained by SGD", ("icl",)),
 }

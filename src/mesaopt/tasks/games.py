@@ -133,7 +133,7 @@ class GamesTask:
             return self._draw(count, rng)
         return self.pool.take(rng.integers(len(self.pool), size=count))
 
-    def _avoiding_pool(self, count: int, rng: np.random.Generator, left: int | None = None) -> GameBatch:
+    def avoiding_pool(self, count: int, rng: np.random.Generator, left: int | None = None) -> GameBatch:
         """Fresh positions none of which is in the pool (fewer when the game has too few positions)."""
         batch = self._draw(count * NOVEL_TRIES, rng, left=left)
         keep = np.ones(len(batch), dtype=bool)
@@ -144,15 +144,15 @@ class GamesTask:
 
     def novel(self, count: int | None = None) -> GameBatch:
         """Positions like the training ones, none of them in the pool."""
-        return self._avoiding_pool(count or self.config.eval_size, np.random.default_rng(derive(self.seed, "novel")))
+        return self.avoiding_pool(count or self.config.eval_size, np.random.default_rng(derive(self.seed, "novel")))
 
     def harder(self, count: int | None = None) -> GameBatch:
         """Hash game: more moves left than in training; board games: novel positions far from the end."""
         count = count or self.config.eval_size
         rng = np.random.default_rng(derive(self.seed, "harder"))
         if not self.is_board:
-            return self._avoiding_pool(count, rng, left=self.config.depth + HARDER_EXTRA)
-        batch = self._avoiding_pool(count * NOVEL_TRIES, rng)
+            return self.avoiding_pool(count, rng, left=self.config.depth + HARDER_EXTRA)
+        batch = self.avoiding_pool(count * NOVEL_TRIES, rng)
         plies = self.solver.plies(batch)
         cut = np.quantile(self.solver.plies(self._draw(4096, np.random.default_rng(0))), HARDER_QUANTILE)
         return batch.take(np.flatnonzero(plies >= cut)[:count])

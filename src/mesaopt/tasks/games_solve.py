@@ -215,30 +215,32 @@ class Solver:
             return batch.remaining.astype(np.int64)
         return self._per_variant(batch, lambda t, c: t.plies[t.index(c)])
 
-    def ahead(self, batch: GameBatch, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact values, for the root's mover, of every node k plies ahead in move order (B, actions^k), and a
-        mask of the nodes that exist (a legal path that did not end earlier)."""
+    def ahead(self, batch: GameBatch, k: int, depth: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Values, for the root's mover, of every node k plies ahead in move order (B, actions^k), and a mask of the
+        nodes that exist (a legal path that did not end earlier). Exact, or as a depth-`depth` negamax rooted at the
+        position sees them (nodes at or beyond its frontier read 0 unless terminal)."""
         if not batch.is_board:
-            level = hash_levels(batch, self.players)[min(k, int(batch.remaining.max()))]
-            exists = np.repeat((batch.remaining >= k)[:, None], level.shape[1], axis=1)
-            return _signed(batch, level) if level.shape[1] == 2**k else _pad(batch, level, k), exists
+            levels = hash_levels(batch, self.players, depth)
+            level = levels[min(k, len(levels) - 1)]
+            exists = np.repeat((batch.remaining >= k)[:, None], 2**k, axis=1)
+            if level.shape[1] < 2**k:
+                level = np.repeat(level, 2**k // level.shape[1], axis=1)
+                if depth is not None and depth < k:
+                    level = np.zeros_like(level)
+            return _signed(batch, level), exists
 
         def values(t: BoardTable, codes: np.ndarray) -> np.ndarray:
             rows = t.index(codes)[:, None]
             for _ in range(k):
                 c = np.where(rows[..., None] >= 0, t.child[np.maximum(rows, 0)], -1)
                 rows = c.reshape(len(codes), -1)
+            table = t.value if depth is None else t.limited[max(depth - k, 0)]
             sign = 1 if k % 2 == 0 else -1
-            vals = np.where(rows >= 0, sign * t.value[np.maximum(rows, 0)], 0)
+            vals = np.where(rows >= 0, sign * table[np.maximum(rows, 0)], 0)
             return np.stack([vals, rows >= 0], axis=0).transpose(1, 0, 2)
 
         both = self._per_variant(batch, values)
         return both[:, 0].astype(np.float64), both[:, 1].astype(bool)
-
-
-def _pad(batch: GameBatch, level: np.ndarray, k: int) -> np.ndarray:
-    """Hash-game levels beyond every position's end: repeat the leaves out to 2^k nodes."""
-    return _signed(batch, np.repeat(level, 2**k // level.shape[1], axis=1))
 
 
 def reference_negamax(spec: BoardSpec, cells: tuple[int, ...], variant: int, memo: dict) -> int:
