@@ -6,11 +6,13 @@ every move is optimal. All read novel positions from `task.novel()` unless they 
 - `games_accuracy`: decisive accuracy on training positions (the pool, or a sample of the training distribution
   when N is inf), on novel and on harder positions; transfer = novel / pool; novel accuracy by plies to the end
   under optimal play (DEPTH_BUCKETS, the last bucket open-ended), and on deep positions (at least DEEP_PLIES).
-- `games_compute`: novel decisive accuracy against run-time iterations, for learners with an iteration knob;
-  gain = the fraction of one iteration's errors that twice the default iterations remove,
-  (acc(2T) - acc(1)) / (1 - acc(1)) (0 when one iteration makes no error); raw_gain = acc(2T) - acc(1). The raw
-  difference is capped by what one iteration leaves to gain, so a full-depth search whose first ply already plays
-  well would read as a small gain.
+- `games_compute`: decisive accuracy against run-time iterations, for learners with an iteration knob: the curve
+  on novel positions over 1, T/2, T and 2T (T the default iterations); gain = the share of one iteration's errors
+  that 2T iterations remove, (acc(2T) - acc(1)) / (1 - acc(1)); beyond = the share of the errors left at T that 2T
+  removes on harder positions, (acc(2T) - acc(T)) / (1 - acc(T)), undefined (has_beyond 0) when T makes none.
+  Only `beyond` enters the label: a net trained at T iterations is broken at one iteration whatever it computes,
+  so the gain from one iteration says little, while compute beyond training helps only a process that keeps
+  improving its answer.
 - `games_probe`: ridge probes from every hidden-state hook to the exact values of the nodes k plies ahead
   (k = 1 .. PROBE_LEVELS), fit on half the positions, R^2 on the other half. Controls: the same probe on the input
   encoding, on targets shuffled across positions, and on the untrained copy's hooks where the learner has one. The
@@ -63,7 +65,7 @@ ACCURACY_METRICS = (
     "by_depth_count",
     "decisive_fraction",
 )
-COMPUTE_METRICS = ("has_iterations", "iterations", "curve", "gain", "raw_gain")
+COMPUTE_METRICS = ("has_iterations", "iterations", "curve", "gain", "has_beyond", "beyond")
 PROBE_METRICS = ("score", "probe", "input", "shuffled", "untrained", "has_untrained", "by_level", "hooks")
 POWER_METRICS = ("novel_bits", "pool_bits", "novel_max_bits", "novel_ratio")
 
@@ -129,23 +131,29 @@ def iteration_grid(default: int) -> list[int]:
 
 
 def games_compute(learned: LearnedAlgorithm, task: Task) -> dict[str, float | list[float]]:
-    """Novel decisive accuracy against run-time iterations; the share of errors more iterations remove."""
+    """Decisive accuracy against run-time iterations; the share of errors more iterations remove."""
     task = require_games(task, "games_compute")
     default = default_iterations(learned)
     if default is None:
-        return {"has_iterations": 0.0, "iterations": [], "curve": [], "gain": 0.0, "raw_gain": 0.0}
-    novel = task.novel()
+        return {"has_iterations": 0.0, "iterations": [], "curve": [], "gain": 0.0, "has_beyond": 0.0, "beyond": 0.0}
+    novel, harder = task.novel(), task.harder()
     grid = iteration_grid(default)
     curve = [decisive_accuracy(learned, task, novel, t)[0] for t in grid]
-    raw = curve[-1] - curve[0]
-    gain = raw / max(1.0 - curve[0], RATIO_FLOOR) if curve[0] < 1.0 else 0.0
+    at, beyond = (decisive_accuracy(learned, task, harder, t)[0] for t in (default, 2 * default))
     return {
         "has_iterations": 1.0,
         "iterations": [float(t) for t in grid],
         "curve": curve,
-        "gain": gain,
-        "raw_gain": raw,
+        "gain": _share(curve[0], curve[-1]),
+        "has_beyond": float(at < 1.0),
+        "beyond": _share(at, beyond),
     }
+
+
+def _share(before: float, after: float) -> float:
+    """The share of the errors at `before` accuracy that are gone at `after` (negative if more appear); 0 when
+    there were none."""
+    return (after - before) / (1.0 - before) if before < 1.0 else 0.0
 
 
 def _flat(state: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel
 
-from mesaopt.learners import neural
+from mesaopt.learners import game_nets, neural
 from mesaopt.learners.base import LearnedAlgorithm, Progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
 from mesaopt.learners.game_players import PlayerConfig, fit_player
@@ -83,6 +83,15 @@ LEARNERS: dict[str, LearnerEntry] = {
         ReachabilityConfig, fit_reachability, "memorizing vs generalizing net from one init; path losses", ("maze",)
     ),
     "player": LearnerEntry(PlayerConfig, fit_player, "games: a hand-written player of known nature", ("games",)),
+    "game_mlp": LearnerEntry(
+        game_nets.GameMLPConfig, game_nets.fit_game_net("mlp"), "games: policy/value MLP", ("games",)
+    ),
+    "game_transformer": LearnerEntry(
+        game_nets.GameTransformerConfig, game_nets.fit_game_net("transformer"), "games: board transformer", ("games",)
+    ),
+    "game_recurrent": LearnerEntry(
+        game_nets.GameRecurrentConfig, game_nets.fit_game_net("recurrent"), "games: recurrent net", ("games",)
+    ),
     "lsa": LearnerEntry(LSAConfig, fit_lsa, "linear self-attention trained by SGD", ("icl",)),
     "gpt": LearnerEntry(GPTConfig, fit_gpt, "small pre-LN causal transformer trained by SGD", ("icl",)),
 }

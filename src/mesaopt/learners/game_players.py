@@ -25,7 +25,7 @@ from mesaopt.learners.lookup import hamming_distances
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.games import GamesTask
 from mesaopt.tasks.games_rules import BOARDS, GameBatch, decode, hash_step, hash_win, line_owner, targets
-from mesaopt.tasks.games_solve import ILLEGAL, Solver, board_table
+from mesaopt.tasks.games_solve import ILLEGAL, board_table, solver_of
 
 PROBE_LEVELS = 2
 """Search-tree levels a player exposes as hidden states ("search.1", "search.2")."""
@@ -48,10 +48,6 @@ def random_legal(legal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A uniformly random legal move per row of a (B, actions) legality mask."""
     scores = rng.random(legal.shape) + legal
     return scores.argmax(axis=1)
-
-
-def _solver(batch: GameBatch) -> Solver:
-    return Solver(batch.game, players=1 if batch.game == "hash1" else 2)
 
 
 class Player:
@@ -86,12 +82,12 @@ class MinimaxPlayer(Player):
         self.bits, self.ops = 64.0, float(actions**depth)
 
     def solve(self, batch: GameBatch, iterations: int | None = None) -> np.ndarray:
-        return _solver(batch).move_values(batch, iterations or self.default_iterations).argmax(axis=1)
+        return solver_of(batch).move_values(batch, iterations or self.default_iterations).argmax(axis=1)
 
     def hidden_states(self, batch: GameBatch, iterations: int | None = None) -> dict[str, np.ndarray]:
         """Its search tree's node values at levels 1 .. PROBE_LEVELS (0 where it did not search)."""
         depth = iterations or self.default_iterations
-        solver = _solver(batch)
+        solver = solver_of(batch)
         return {f"search.{k}": solver.ahead(batch, k, depth)[0] for k in range(1, PROBE_LEVELS + 1)}
 
 
@@ -106,7 +102,7 @@ class RolloutPlayer(Player):
     def move_scores(self, batch: GameBatch, rollouts: int) -> np.ndarray:
         """Mean playout outcome of each move for the mover, (B, actions); ILLEGAL where illegal."""
         rng = _rng(batch, f"rollout{rollouts}")
-        legal = _solver(batch).legal(batch)
+        legal = solver_of(batch).legal(batch)
         scores = np.zeros(legal.shape)
         for move in range(batch.actions):
             outcome = np.zeros(len(batch))
@@ -185,7 +181,7 @@ class RulesPlayer(Player):
         order = PREFERENCE[batch.game]
         rank = np.zeros(batch.actions)
         rank[list(order)] = np.linspace(1.0, 0.1, len(order))
-        legal = _solver(batch).legal(batch)
+        legal = solver_of(batch).legal(batch)
         return wins, blocks, np.where(legal, rank[None, :], 0.0)
 
     def solve(self, batch: GameBatch, iterations: int | None = None) -> np.ndarray:
@@ -204,7 +200,7 @@ class GreedyPlayer(RulesPlayer):
 
     def solve(self, batch: GameBatch, iterations: int | None = None) -> np.ndarray:
         wins, blocks, _ = self.features(batch)
-        noise = _rng(batch, "greedy").random(wins.shape) * _solver(batch).legal(batch)
+        noise = _rng(batch, "greedy").random(wins.shape) * solver_of(batch).legal(batch)
         return (4.0 * wins + 2.0 * blocks + noise).argmax(axis=1)
 
 
@@ -225,7 +221,7 @@ class LookupPlayer(Player):
         dist = hamming_distances(batch.inputs.astype(np.uint8), self.keys)
         moves = self.answers[dist.argmin(axis=1)]
         if self.fallback == "random":
-            guess = random_legal(_solver(batch).legal(batch), _rng(batch, "lookup"))
+            guess = random_legal(solver_of(batch).legal(batch), _rng(batch, "lookup"))
             moves = np.where(dist.min(axis=1) == 0, moves, guess)
         return moves
 
@@ -239,7 +235,7 @@ class RandomPlayer(Player):
     name = "uniformly random legal moves"
 
     def solve(self, batch: GameBatch, iterations: int | None = None) -> np.ndarray:
-        return random_legal(_solver(batch).legal(batch), _rng(batch, "random"))
+        return random_legal(solver_of(batch).legal(batch), _rng(batch, "random"))
 
 
 class FirstLegalPlayer(Player):
@@ -248,7 +244,7 @@ class FirstLegalPlayer(Player):
     name = "the first legal move"
 
     def solve(self, batch: GameBatch, iterations: int | None = None) -> np.ndarray:
-        return _solver(batch).legal(batch).argmax(axis=1)
+        return solver_of(batch).legal(batch).argmax(axis=1)
 
 
 class PlayerConfig(BaseModel):

@@ -243,6 +243,11 @@ class Solver:
         return both[:, 0].astype(np.float64), both[:, 1].astype(bool)
 
 
+def solver_of(batch: GameBatch) -> Solver:
+    """The solver of a batch's game (the hash game's player count follows from its name)."""
+    return Solver(batch.game, players=1 if batch.game == "hash1" else 2)
+
+
 def reference_negamax(spec: BoardSpec, cells: tuple[int, ...], variant: int, memo: dict) -> int:
     """Plain recursive negamax on a tuple board with a dict memo: the benchmark's and tests' reference."""
     key = cells
