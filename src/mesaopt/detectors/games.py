@@ -6,6 +6,7 @@ every move is optimal. All read novel positions from `task.novel()` unless they 
 - `games_accuracy`: decisive accuracy on training positions (the pool, or a sample of the training distribution
   when N is inf), on novel and on harder positions; transfer = novel / pool; novel accuracy by plies to the end
   under optimal play (DEPTH_BUCKETS, the last bucket open-ended), and on deep positions (at least DEEP_PLIES).
+  An empty bucket reads 0 with its count 0 (`by_depth_count`, `deep_count`).
 - `games_compute`: decisive accuracy against run-time iterations, for learners with an iteration knob: the curve
   on novel positions over 1, T/2, T and 2T (T the default iterations); gain = the share of one iteration's errors
   that 2T iterations remove, (acc(2T) - acc(1)) / (1 - acc(1)); beyond = the share of the errors left at T that 2T
@@ -61,6 +62,7 @@ ACCURACY_METRICS = (
     "novel_success",
     "transfer",
     "deep_accuracy",
+    "deep_count",
     "by_depth",
     "by_depth_count",
     "decisive_fraction",
@@ -109,6 +111,7 @@ def games_accuracy(learned: LearnedAlgorithm, task: Task) -> dict[str, float | l
     novel_acc, hit, mask = decisive_accuracy(learned, task, novel)
     harder_acc, _, _ = decisive_accuracy(learned, task, task.harder())
     plies = np.minimum(task.solver.plies(novel), DEPTH_BUCKETS)
+    deep = task.solver.plies(novel) >= DEEP_PLIES
     by_depth = [_mean(hit[mask & (plies == d)]) for d in range(1, DEPTH_BUCKETS + 1)]
     counts = [float((mask & (plies == d)).sum()) for d in range(1, DEPTH_BUCKETS + 1)]
     return {
@@ -118,7 +121,8 @@ def games_accuracy(learned: LearnedAlgorithm, task: Task) -> dict[str, float | l
         "pool_success": _mean(pool_hit),
         "novel_success": _mean(hit),
         "transfer": novel_acc / max(pool_acc, RATIO_FLOOR),
-        "deep_accuracy": _mean(hit[mask & (task.solver.plies(novel) >= DEEP_PLIES)]),
+        "deep_accuracy": _mean(hit[mask & deep]),
+        "deep_count": float((mask & deep).sum()),
         "by_depth": by_depth,
         "by_depth_count": counts,
         "decisive_fraction": _mean(mask),

@@ -12,6 +12,7 @@ from mesaopt.learners import game_nets, neural
 from mesaopt.learners.base import LearnedAlgorithm, Progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
 from mesaopt.learners.game_players import PlayerConfig, fit_player
+from mesaopt.learners.game_programs import GameProgramConfig, fit_game_program
 from mesaopt.learners.icl import GPTConfig, LSAConfig, fit_gpt, fit_lsa
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
 from mesaopt.learners.planner_probe import fit_planner_costnet
@@ -83,6 +84,9 @@ LEARNERS: dict[str, LearnerEntry] = {
         ReachabilityConfig, fit_reachability, "memorizing vs generalizing net from one init; path losses", ("maze",)
     ),
     "player": LearnerEntry(PlayerConfig, fit_player, "games: a hand-written player of known nature", ("games",)),
+    "game_program": LearnerEntry(
+        GameProgramConfig, fit_game_program, "games: rule lists vs lookahead under c + g*log2(t)", ("games",)
+    ),
     "game_mlp": LearnerEntry(
         game_nets.GameMLPConfig, game_nets.fit_game_net("mlp"), "games: policy/value MLP", ("games",)
     ),

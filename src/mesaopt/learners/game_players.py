@@ -145,7 +145,7 @@ def _playout(batch: GameBatch, move: int, rng: np.random.Generator) -> np.ndarra
     return out
 
 
-def _wins_and_blocks(batch: GameBatch) -> tuple[np.ndarray, np.ndarray]:
+def wins_and_blocks(batch: GameBatch) -> tuple[np.ndarray, np.ndarray]:
     """(B, actions) moves that complete the mover's line, and moves onto a cell where the opponent would."""
     spec = BOARDS[batch.game]
     boards = decode(spec, batch.codes)
@@ -177,7 +177,7 @@ class RulesPlayer(Player):
                 won = hash_win(hash_step(batch.codes, move, batch.bits, batch.variant), batch.bits) == 1 - batch.side
                 wins[:, move] = last & won
             return wins, np.zeros_like(wins), np.tile([1.0, 0.0], (len(batch), 1))
-        wins, blocks = _wins_and_blocks(batch)
+        wins, blocks = wins_and_blocks(batch)
         order = PREFERENCE[batch.game]
         rank = np.zeros(batch.actions)
         rank[list(order)] = np.linspace(1.0, 0.1, len(order))
