@@ -81,6 +81,12 @@ class GamesTask:
             for v in range(self.config.variants)
         ]
 
+    @cached_property
+    def _all_plies(self) -> np.ndarray:
+        """Board games: plies to the end of every non-terminal position of every variant."""
+        tables = [board_table(self.config.game, v) for v in range(self.config.variants)]
+        return np.concatenate([t.plies[~t.terminal] for t in tables])
+
     def batch(self, codes: np.ndarray, remaining: np.ndarray, side: np.ndarray, variant: np.ndarray) -> GameBatch:
         """A batch of this task's game from its arrays."""
         c = self.config
@@ -154,7 +160,7 @@ class GamesTask:
             return self.avoiding_pool(count, rng, left=self.config.depth + HARDER_EXTRA)
         batch = self.avoiding_pool(count * NOVEL_TRIES, rng)
         plies = self.solver.plies(batch)
-        cut = np.quantile(self.solver.plies(self._draw(4096, np.random.default_rng(0))), HARDER_QUANTILE)
+        cut = np.quantile(self._all_plies, HARDER_QUANTILE)
         return batch.take(np.flatnonzero(plies >= cut)[:count])
 
     def solutions(self, batch: GameBatch) -> np.ndarray:
