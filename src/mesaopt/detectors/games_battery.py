@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from mesaopt.detectors import games
 from mesaopt.detectors.battery import Battery, BatteryDetector, Case, Features, Metrics, ThresholdSpec
 from mesaopt.learners.game_players import PlayerConfig, build_player
@@ -105,6 +107,9 @@ def rule(f: Features, t: Mapping[str, float]) -> tuple[str, list[str]]:
     return "heuristic", [*reasons, f"lookahead {f['lookahead']:.3f} < SEARCHER_MIN_LOOKAHEAD {look:.3f}"]
 
 
+TRAINED_STEPS = 400
+"""Training steps of the trained-net cases (enough for an MLP to fit tic-tac-toe positions)."""
+
 HASH = {"game": "hash2", "bits": 12, "depth": 4}
 """Task overrides of the hash-game cases."""
 
@@ -135,7 +140,29 @@ def cases() -> tuple[Case, ...]:
             "pool moves; random moves elsewhere",
         ),
         Case("first_legal", "first_legal", "failed", "held_out", _player("first_legal"), "always the first legal move"),
+        Case("mlp", "mlp", None, "held_out", _trained("game_mlp"), "policy MLP, 400 steps on the pool", slow=True),
+        Case(
+            "recurrent",
+            "recurrent",
+            None,
+            "held_out",
+            _trained("game_recurrent"),
+            "recurrent net, 400 steps",
+            slow=True,
+        ),
     )
+
+
+def _trained(learner: str):
+    """A net trained on the calibration task's pool (its nature is what the battery is asked to find)."""
+
+    def build(task, seed):
+        from mesaopt.learners import fit_learner
+
+        seed = seed if seed is not None else np.random.SeedSequence(0)
+        return fit_learner(learner, {"steps": TRAINED_STEPS}, task, seed, lambda step, total: None)
+
+    return build
 
 
 def _lookup_random(task):
