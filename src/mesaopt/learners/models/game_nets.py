@@ -33,8 +33,9 @@ class PolicyMLP(nn.Module):
 
 
 class PolicyTransformer(nn.Module):
-    """One token per cell (or state bit) + a learned position embedding -> `depth` pre-norm blocks -> mean-pooled
-    move logits and value."""
+    """One token per cell (or state bit) + a learned position embedding -> `depth` pre-norm blocks -> a value from
+    the mean-pooled stream, and move logits read from each cell's own token when moves are cells (tic-tac-toe),
+    else from the pooled stream."""
 
     def __init__(self, tokens: int, channels: int, actions: int, width: int, depth: int, heads: int) -> None:
         super().__init__()
@@ -42,7 +43,9 @@ class PolicyTransformer(nn.Module):
         self.position = nn.Parameter(0.02 * torch.randn(tokens, width))
         self.blocks = nn.ModuleList(Block(width, heads) for _ in range(depth))
         self.norm = nn.LayerNorm(width)
-        self.policy, self.value = nn.Linear(width, actions), nn.Linear(width, 1)
+        self.per_cell = tokens == actions
+        self.policy = nn.Linear(width, 1 if self.per_cell else actions)
+        self.value = nn.Linear(width, 1)
 
     def forward(self, x: torch.Tensor, iterations: int | None = None, output: str = "heads"):
         h, states = self.embed(x) + self.position, {}
@@ -51,8 +54,10 @@ class PolicyTransformer(nn.Module):
             states[f"block.{i}"] = h
         if output == "states":
             return states
-        pooled = self.norm(h).mean(dim=1)
-        return self.policy(pooled), torch.tanh(self.value(pooled)).squeeze(-1)
+        h = self.norm(h)
+        pooled = h.mean(dim=1)
+        logits = self.policy(h).squeeze(-1) if self.per_cell else self.policy(pooled)
+        return logits, torch.tanh(self.value(pooled)).squeeze(-1)
 
 
 class PolicyRecurrent(nn.Module):
