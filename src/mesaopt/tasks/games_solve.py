@@ -108,16 +108,15 @@ def board_table(game: str, variant: int) -> BoardTable:
     return BoardTable(codes, terminal, value, plies, child, limited)
 
 
-def _hash_leaves(batch: GameBatch, players: int, depth: int) -> tuple[np.ndarray, np.ndarray]:
-    """States (B, 2^depth) after every move sequence of `depth` moves, and for each sequence's path the root
-    rows; positions must all have at least `depth` moves left."""
+def _hash_leaves(batch: GameBatch, depth: int) -> np.ndarray:
+    """States (B, 2^depth) after every sequence of `depth` moves, in move order (the first move most significant)."""
     states = batch.codes.astype(np.uint64)[:, None]
     variant = batch.variant[:, None]
     for _ in range(depth):
         zero = hash_step(states, 0, batch.bits, variant)
         one = hash_step(states, 1, batch.bits, variant)
         states = np.stack([zero, one], axis=-1).reshape(len(batch), -1)
-    return states, variant
+    return states
 
 
 def _mover(batch: GameBatch, players: int, ply: int) -> np.ndarray:
@@ -144,7 +143,7 @@ def hash_levels(batch: GameBatch, players: int, depth: int | None = None) -> lis
         rows = np.flatnonzero(left == r)
         sub = batch.take(rows)
         d = int(r) if depth is None else min(int(r), depth)
-        leaves, _ = _hash_leaves(sub, players, d)
+        leaves = _hash_leaves(sub, d)
         vals = 2.0 * hash_win(leaves, batch.bits) - 1.0 if d == r else np.zeros(leaves.shape)
         per = [vals]
         for j in range(d - 1, -1, -1):
