@@ -9,6 +9,8 @@ from mesaopt.detectors import (
     agreement,
     compute,
     extrapolation,
+    games,
+    games_battery,
     icl,
     match,
     power,
@@ -113,6 +115,12 @@ DETECTORS: dict[str, DetectorEntry] = {
         program_battery.PROFILE_METRICS,
         "word tasks: transfer, step budget, answer match, harder success, and a memorizer/heuristic/searcher label",
         WORD,
+    ),
+    "games_accuracy": DetectorEntry(games.games_accuracy, games.ACCURACY_METRICS, "games: decisive move accuracy"),
+    "games_probe": DetectorEntry(games.games_probe, games.PROBE_METRICS, "games: probes of values k plies ahead"),
+    "games_power": DetectorEntry(games.games_power, games.POWER_METRICS, "games: optimization power in bits"),
+    "games_profile": DetectorEntry(
+        games_battery.games_profile, games_battery.METRICS, "games: the whole games battery and a label"
     ),
     "icl_baselines": DetectorEntry(
         icl.icl_baselines,

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel
 
-from mesaopt.learners import neural
+from mesaopt.learners import game_nets, neural
 from mesaopt.learners.base import LearnedAlgorithm, Progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
+from mesaopt.learners.game_players import PlayerConfig, fit_player
+from mesaopt.learners.game_programs import GameProgramConfig, fit_game_program
 from mesaopt.learners.icl import GPTConfig, LSAConfig, fit_gpt, fit_lsa
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
 from mesaopt.learners.planner_probe import fit_planner_costnet
@@ -80,6 +82,19 @@ LEARNERS: dict[str, LearnerEntry] = {
     ),
     "reachability": LearnerEntry(
         ReachabilityConfig, fit_reachability, "memorizing vs generalizing net from one init; path losses", ("maze",)
+    ),
+    "player": LearnerEntry(PlayerConfig, fit_player, "games: a hand-written player of known nature", ("games",)),
+    "game_program": LearnerEntry(
+        GameProgramConfig, fit_game_program, "games: rule lists vs lookahead under c + g*log2(t)", ("games",)
+    ),
+    "game_mlp": LearnerEntry(
+        game_nets.GameMLPConfig, game_nets.fit_game_net("mlp"), "games: policy/value MLP", ("games",)
+    ),
+    "game_transformer": LearnerEntry(
+        game_nets.GameTransformerConfig, game_nets.fit_game_net("transformer"), "games: board transformer", ("games",)
+    ),
+    "game_recurrent": LearnerEntry(
+        game_nets.GameRecurrentConfig, game_nets.fit_game_net("recurrent"), "games: recurrent net", ("games",)
     ),
     "lsa": LearnerEntry(LSAConfig, fit_lsa, "linear self-attention trained by SGD", ("icl",)),
     "gpt": LearnerEntry(GPTConfig, fit_gpt, "small pre-LN causal transformer trained by SGD", ("icl",)),

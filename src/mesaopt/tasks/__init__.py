@@ -9,6 +9,7 @@ import numpy as np
 
 from mesaopt.learners.programs.tasks import DeployConfig, DeployTask, HashInversionConfig, HashInversionTask
 from mesaopt.tasks.base import Task, TaskConfig
+from mesaopt.tasks.games import GamesConfig, GamesTask
 from mesaopt.tasks.icl import ICLConfig, ICLTask
 from mesaopt.tasks.maze import MazeConfig, MazeTask
 
@@ -48,6 +49,13 @@ TASKS: dict[str, TaskEntry] = {
         "shortest paths in lattice mazes (perfect or with loops); ground truth BFS, any shortest path counts",
         "maze",
         "mesaopt.detectors.maze_battery:MAZE_BATTERY",
+    ),
+    "games": TaskEntry(
+        GamesConfig,
+        GamesTask,
+        "board games and the hash game; ground truth exact minimax, any value-keeping move counts",
+        "games",
+        "mesaopt.detectors.games_battery:GAMES_BATTERY",
     ),
     "icl": TaskEntry(ICLConfig, ICLTask, "in-context linear regression y = wᵀx + noise; ground truth ridge", "icl"),
 }
