@@ -23,7 +23,7 @@ from mesaopt.detectors import (
 from mesaopt.learners.base import LearnedAlgorithm
 from mesaopt.tasks.base import Task
 
-MAZE, WORD, ICL = frozenset({"maze"}), frozenset({"word"}), frozenset({"icl"})
+MAZE, WORD, ICL, GAMES = frozenset({"maze"}), frozenset({"word"}), frozenset({"icl"}), frozenset({"games"})
 
 
 @dataclass(frozen=True)
@@ -116,11 +116,15 @@ DETECTORS: dict[str, DetectorEntry] = {
         "word tasks: transfer, step budget, answer match, harder success, and a memorizer/heuristic/searcher label",
         WORD,
     ),
-    "games_accuracy": DetectorEntry(games.games_accuracy, games.ACCURACY_METRICS, "games: decisive move accuracy"),
-    "games_probe": DetectorEntry(games.games_probe, games.PROBE_METRICS, "games: probes of values k plies ahead"),
-    "games_power": DetectorEntry(games.games_power, games.POWER_METRICS, "games: optimization power in bits"),
+    "games_accuracy": DetectorEntry(
+        games.games_accuracy, games.ACCURACY_METRICS, "games: decisive move accuracy", GAMES
+    ),
+    "games_probe": DetectorEntry(
+        games.games_probe, games.PROBE_METRICS, "games: probes of values k plies ahead", GAMES
+    ),
+    "games_power": DetectorEntry(games.games_power, games.POWER_METRICS, "games: optimization power in bits", GAMES),
     "games_profile": DetectorEntry(
-        games_battery.games_profile, games_battery.METRICS, "games: the whole games battery and a label"
+        games_battery.games_profile, games_battery.METRICS, "games: the whole games battery and a label", GAMES
     ),
     "icl_baselines": DetectorEntry(
         icl.icl_baselines,
