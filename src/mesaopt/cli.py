@@ -70,12 +70,14 @@ def _bad_input(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _load(names: list[str] | None, scale: str, studies_dir: Path) -> list[Study]:
-    """The named studies, or the quick suite (suite = true) when none are named; exit 2 on a bad file."""
+def _load(names: list[str] | None, scale: str, studies_dir: Path, check_metrics: bool = True) -> list[Study]:
+    """The named studies, or the quick suite (suite = true) when none are named; exit 2 on a bad file.
+
+    `check_metrics=False` (for commands that only count runs) leaves the detectors unimported."""
     try:
         if names:
-            return [load_study(find_study(n, studies_dir), scale) for n in names]
-        studies = [load_study(p, scale) for p in list_studies(studies_dir)]
+            return [load_study(find_study(n, studies_dir), scale, check_metrics) for n in names]
+        studies = [load_study(p, scale, check_metrics) for p in list_studies(studies_dir)]
     except StudyError as exc:
         raise _bad_input(str(exc)) from None
     suite = [s for s in studies if s.body.suite]
@@ -97,7 +99,7 @@ def studies(studies_dir: StudiesOpt = STUDIES_DIR) -> None:
     table = Table("study", "claim", "suite", *SCALES, title=f"studies in {studies_dir}")
     for path in list_studies(studies_dir):
         try:
-            loaded = {s: load_study(path, s) for s in SCALES}
+            loaded = {s: load_study(path, s, check_metrics=False) for s in SCALES}
         except StudyError as exc:
             table.add_row(path.stem, Text(f"invalid: {exc}", style="red"), "", "", "", "")
             continue
@@ -203,7 +205,7 @@ def status(
     studies_dir: StudiesOpt = STUDIES_DIR,
 ) -> None:
     """Done, failed, corrupt and pending runs per study at a scale."""
-    chosen = _load(names or [p.stem for p in list_studies(studies_dir)], scale.value, studies_dir)
+    chosen = _load(names or [p.stem for p in list_studies(studies_dir)], scale.value, studies_dir, check_metrics=False)
     table = Table("study", "done", "failed", "corrupt", "pending", title=f"scale {scale.value}, store {out}")
     for study in chosen:
         counts = dict.fromkeys(RunState, 0)

@@ -321,8 +321,11 @@ def _resolve_point(body: StudyBody, point: dict[str, Any], path: Path) -> tuple[
     return {"name": body.task.name, **task}, {"name": learner_name, **learner}
 
 
-def _check_body(path: Path, body: StudyBody) -> tuple[dict[str, list[Any]], list[list[str]]]:
-    """Every semantic rule a study must meet beyond its types."""
+def _check_body(
+    path: Path, body: StudyBody, check_metrics: bool = True
+) -> tuple[dict[str, list[Any]], list[list[str]]]:
+    """Every semantic rule a study must meet beyond its types (hypothesis metrics only with `check_metrics`: naming
+    a detector's metrics imports the detector, which listing studies and their run ids does not need)."""
     if body.task.name not in TASKS:
         raise _fail(path, "task.name", body.task.name, f"not a known task; allowed: {', '.join(sorted(TASKS))}")
     for name in body.learners:
@@ -347,11 +350,11 @@ def _check_body(path: Path, body: StudyBody) -> tuple[dict[str, list[Any]], list
         groups.append(["learner"])
     if not axes:
         raise _fail(path, "sweep", body.sweep, "empty sweep; name at least one axis with a non-empty list")
-    metrics = {f"{d}.{m}" for d in body.detectors for m in DETECTORS[d].metrics}
+    metrics = {f"{d}.{m}" for d in body.detectors for m in DETECTORS[d].metrics} if check_metrics else set()
     for i, hyp in enumerate(body.hypotheses):
         if hyp.axis not in axes:
             raise _fail(path, f"hypotheses[{i}].axis", hyp.axis, f"not an axis of this study; allowed: {list(axes)}")
-        if hyp.metric not in metrics and not hyp.metric.startswith(TRAIN_METRIC_PREFIX):
+        if check_metrics and hyp.metric not in metrics and not hyp.metric.startswith(TRAIN_METRIC_PREFIX):
             shown = ", ".join(sorted(metrics))
             raise _fail(
                 path,
@@ -367,8 +370,10 @@ def _check_body(path: Path, body: StudyBody) -> tuple[dict[str, list[Any]], list
     return axes, groups
 
 
-def load_study(path: Path | str, scale: str = "quick") -> Study:
-    """Read, validate and resolve a study file at one scale; raise StudyError on any problem."""
+def load_study(path: Path | str, scale: str = "quick", check_metrics: bool = True) -> Study:
+    """Read, validate and resolve a study file at one scale; raise StudyError on any problem.
+
+    `check_metrics=False` skips checking the hypotheses' metric names against the detectors (see `_check_body`)."""
     path = Path(path)
     if scale not in SCALES:
         raise StudyError(f"{path}: scale {scale!r} is unknown; allowed: {', '.join(SCALES)}")
@@ -385,17 +390,23 @@ def load_study(path: Path | str, scale: str = "quick") -> Study:
     except ValidationError as exc:
         raise _pydantic_error(path, exc, StudyFile) from None
     base = {k: v for k, v in raw.items() if k != "scales"}
-    study_from_document(path.stem, base, scale, path)
+    study_from_document(path.stem, base, scale, path, check_metrics=check_metrics)
     for name in SCALES:
         prefix = f"scales.{name}"
-        study = study_from_document(path.stem, _merge(base, raw["scales"][name]), name, path, prefix)
+        merged = _merge(base, raw["scales"][name])
+        study = study_from_document(path.stem, merged, name, path, prefix, check_metrics)
         if name == scale:
             chosen = study
     return chosen
 
 
 def study_from_document(
-    study_id: str, document: dict[str, Any], scale: str, path: Path | None = None, prefix: str = ""
+    study_id: str,
+    document: dict[str, Any],
+    scale: str,
+    path: Path | None = None,
+    prefix: str = "",
+    check_metrics: bool = True,
 ) -> Study:
     """Validate one merged study document (the base with a scale's overrides) and expand it once."""
     path = path or Path(f"{study_id}.toml")
@@ -403,7 +414,7 @@ def study_from_document(
         body = StudyBody.model_validate(document)
     except ValidationError as exc:
         raise _pydantic_error(path, exc, StudyBody, prefix) from None
-    axes, groups = _check_body(path, body)
+    axes, groups = _check_body(path, body, check_metrics)
     study = Study(study_id, path, scale, body, document, axes, groups)
     study.runs()
     return study

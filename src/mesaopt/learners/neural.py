@@ -9,25 +9,27 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pydantic import Field
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from mesaopt.learners.base import Progress, no_progress
+from mesaopt.learners.config import (
+    NeuralConfig,
+)
 from mesaopt.learners.lookup import hamming_distances
 from mesaopt.learners.models.cnn import ConvNet
 from mesaopt.learners.models.hypernet import HyperNet
 from mesaopt.learners.models.mlp import MLP
 from mesaopt.learners.models.planner import ValueIterationPlanner
-from mesaopt.learners.models.recurrent import Cell, RecurrentNet
+from mesaopt.learners.models.recurrent import RecurrentNet
 from mesaopt.learners.models.tabular import Table
 from mesaopt.learners.models.transformer import GridTransformer
-from mesaopt.learners.sgd import SGDConfig, TrainResult, seeded_module, train_many
+from mesaopt.learners.sgd import TrainResult, seeded_module, train_many
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.maze_grid import MazeBatch
 
@@ -48,80 +50,6 @@ HOOK_PREFIX = {
     "transformer": "block",
     "planner": "vi",
 }
-
-
-class NeuralConfig(SGDConfig):
-    """Training-loop knobs shared by all neural learners (see SGDConfig); each learner adds its architecture."""
-
-    steps: int = Field(default=300, ge=1, description="optimizer steps (training iterations)")
-    lr: float = Field(default=2e-3, gt=0, description="peak learning rate of AdamW")
-
-
-class TabularConfig(NeuralConfig):
-    """A free output per stored instance."""
-
-    lr: float = Field(default=0.5, gt=0, description="peak learning rate (free logits move fast)")
-    max_entries: int = Field(default=4096, ge=1, description="instances stored when the pool is infinite")
-
-
-class MLPConfig(NeuralConfig):
-    width: int = Field(default=256, ge=1, description="hidden units per layer")
-    depth: int = Field(default=2, ge=1, description="hidden layers")
-
-
-class CNNConfig(NeuralConfig):
-    width: int = Field(default=32, ge=1, description="channels per layer")
-    depth: int = Field(default=6, ge=1, description="3x3 conv layers (receptive field 2*depth+1)")
-
-
-class RecurrentConfig(NeuralConfig):
-    width: int = Field(default=32, ge=1, description="channels of the recurrent state")
-    depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
-    iterations: int = Field(default=20, ge=1, description="iterations T at training (and the default at test)")
-    tied: bool = Field(default=True, description="one block shared by all iterations; False: one per iteration")
-    cell: Cell = Field(
-        default="relu", description="residual ReLU step; 'norm': the same, each cell's state rescaled to unit RMS"
-    )
-    open_only: bool = Field(default=False, description="zero the state on wall cells after every step")
-    progressive: bool = Field(default=True, description="progressive loss: n steps without grad, then k with grad")
-    horizon: float = Field(
-        default=1.0,
-        ge=1,
-        description="progressive loss: the no-grad prefix n is drawn below horizon*T (not T) by the end of training",
-    )
-    horizon_start: float = Field(
-        default=0.3, ge=0, lt=1, description="fraction of the steps trained with n < T before the prefix grows"
-    )
-    deep_supervision: bool = Field(
-        default=False, description="loss averaged over read-outs of the last half of the iterations (not progressive)"
-    )
-    ponder_cost: float | None = Field(
-        default=None, ge=0, description="learned halting with this cost per expected step; None: no halting"
-    )
-    stateful: bool = Field(default=False, description="carry the state from one episode (batch) to the next")
-
-
-class TransformerConfig(NeuralConfig):
-    lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
-    width: int = Field(default=64, ge=1, description="residual stream width")
-    depth: int = Field(default=2, ge=1, description="transformer blocks")
-    heads: int = Field(default=4, ge=1, description="attention heads")
-
-
-class PlannerConfig(NeuralConfig):
-    lr: float = Field(default=1e-2, gt=0, description="peak learning rate of AdamW")
-    width: int = Field(default=16, ge=1, description="channels of the cost-map conv net")
-    depth: int = Field(default=2, ge=0, description="3x3 conv layers of the cost-map net")
-    iterations: int | None = Field(default=None, ge=1, description="value-iteration steps; None: H*W/2 of training")
-
-
-class HypernetConfig(NeuralConfig):
-    lr: float = Field(default=5e-2, gt=0, description="peak learning rate of AdamW")
-    target: Literal["recurrent", "cnn"] = Field(default="recurrent", description="the net whose weights are coded")
-    code_size: int = Field(default=64, ge=1, description="numbers in the learned code (the funnel's width)")
-    width: int = Field(default=32, ge=1, description="channels of the target net")
-    depth: int = Field(default=2, ge=1, description="convs per iteration (recurrent) or layers (cnn)")
-    iterations: int = Field(default=20, ge=1, description="iterations of a recurrent target")
 
 
 def as_input(grids: np.ndarray) -> torch.Tensor:

@@ -151,7 +151,7 @@ def rebuild(run_dir: Path, spec: dict[str, Any], metrics: dict[str, Any]):
             pool = task.sample_train(config.max_entries, np.random.default_rng(learner_seed))
         keys, entries = np.asarray(pool.inputs), len(pool)
     if name == "speed_prior":
-        from mesaopt.learners.neural import RecurrentConfig
+        from mesaopt.learners.config import RecurrentConfig
 
         config = RecurrentConfig(
             **config.model_dump(exclude={"start_iterations", "grow_by", "max_iterations", "solved_at"}),
