@@ -8,27 +8,19 @@ import webbrowser
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from mesaopt.store import (
-    RunRecord,
-    RunState,
-    connect,
-    iter_runs,
-    rebuild_catalog,
-    run_state,
-    save_study_document,
-)
-from mesaopt.study import SCALES, Study, StudyError, find_study, list_studies, load_study
+from mesaopt.study import SCALES, Study, StudyError, find_study, list_studies, load_scales, load_study
 from mesaopt.theory.cli import CONTEXT_SETTINGS as THEORY_CONTEXT
 from mesaopt.theory.cli import theory_command
-from mesaopt.timing import SweepTimer
+
+if TYPE_CHECKING:  # the run store (numpy) and the executor load inside the commands that use them
+    from mesaopt.store import RunRecord
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -88,6 +80,7 @@ def _load(names: list[str] | None, scale: str, studies_dir: Path, check_metrics:
 
 def _build_report(out: Path, report_dir: Path) -> Path:
     from mesaopt.report import build_report
+    from mesaopt.store import rebuild_catalog
 
     rebuild_catalog(out)
     return build_report(out, report_dir)
@@ -99,7 +92,7 @@ def studies(studies_dir: StudiesOpt = STUDIES_DIR) -> None:
     table = Table("study", "claim", "suite", *SCALES, title=f"studies in {studies_dir}")
     for path in list_studies(studies_dir):
         try:
-            loaded = {s: load_study(path, s, check_metrics=False) for s in SCALES}
+            loaded = load_scales(path, check_metrics=False)
         except StudyError as exc:
             table.add_row(path.stem, Text(f"invalid: {exc}", style="red"), "", "", "", "")
             continue
@@ -107,6 +100,18 @@ def studies(studies_dir: StudiesOpt = STUDIES_DIR) -> None:
         counts = [f"{len(loaded[s].runs())} runs" for s in SCALES]
         table.add_row(path.stem, Text(body.claim), "yes" if body.suite else "", *counts)
     console.print(table)
+    _report_broken_plugins()
+
+
+def _report_broken_plugins() -> None:
+    """Warn on stderr about each installed plugin that failed to load (it is left out, not fatal)."""
+    from mesaopt.detectors import DETECTORS
+    from mesaopt.learners import LEARNERS
+    from mesaopt.tasks import TASKS
+
+    for registry in (TASKS, LEARNERS, DETECTORS):
+        for line in registry.problems():
+            errors.print(f"[yellow]warning:[/] {line}", highlight=False, markup=True, soft_wrap=True)
 
 
 @app.command()
@@ -123,6 +128,8 @@ def run(
 ) -> None:
     """Run studies (default: the quick suite), skipping finished runs, then rebuild the catalog and report."""
     from mesaopt.execute import plan_sweep, worker_count
+    from mesaopt.store import save_study_document
+    from mesaopt.timing import SweepTimer
 
     if workers is not None and workers < 1:
         raise _bad_input(f"--workers has value {workers}: expected a positive integer")
@@ -151,6 +158,8 @@ def _run_with_progress(
     out: Path, plan, backend: str, workers: int | None, ray_address: str | None, on_record: Callable[[RunRecord], None]
 ) -> list:
     """Execute the plan with progress bars; `on_record` also sees every record (the sweep's timer)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from mesaopt.execute import execute_plan
 
     failures: list[RunRecord] = []
@@ -205,6 +214,8 @@ def status(
     studies_dir: StudiesOpt = STUDIES_DIR,
 ) -> None:
     """Done, failed, corrupt and pending runs per study at a scale."""
+    from mesaopt.store import RunState, run_state
+
     chosen = _load(names or [p.stem for p in list_studies(studies_dir)], scale.value, studies_dir, check_metrics=False)
     table = Table("study", "done", "failed", "corrupt", "pending", title=f"scale {scale.value}, store {out}")
     for study in chosen:
@@ -225,8 +236,13 @@ def results(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write; csv default: stdout")] = None,
     out: OutOpt = OUT_DIR,
 ) -> None:
-    """One row per run of a study: run id, seed, axes, status and every scalar metric."""
-    rebuild_catalog(out)
+    """One row per run of a study, sorted by axes and seed: run id, seed, axes, status and every scalar metric.
+
+    Reads the catalog as the last `run` or `report` left it (built once if absent); never rewrites it."""
+    from mesaopt.store import connect
+
+    if not out.is_dir():
+        raise _bad_input(f"--out {out}: no run store there (expected the folder `mesaopt run --out` wrote)")
     with connect(out) as con:
         runs = con.execute("SELECT run_id, seed, status, error, wall_s FROM runs WHERE study = ?", [study]).df()
         if runs.empty:
@@ -242,7 +258,9 @@ def results(
             on="run_id",
             how="left",
         )
-    runs = runs.sort_values(["run_id"]).reset_index(drop=True)
+    axis_names = sorted(axes["axis"].unique()) if not axes.empty else []
+    runs = runs[["run_id", *axis_names, "seed", *(c for c in runs.columns if c not in {"run_id", "seed", *axis_names})]]
+    runs = runs.sort_values([*axis_names, "seed", "run_id"], key=_sort_key).reset_index(drop=True)
     if format is Format.csv:
         runs.to_csv(output or sys.stdout, index=False)
         return
@@ -254,6 +272,16 @@ def results(
         con.register("frame", runs.astype({c: "string" for c in runs.columns if runs[c].dtype == object}))
         con.execute(f"COPY frame TO '{_sql_path(output)}' (FORMAT PARQUET)")
     console.print(f"wrote {output}")
+
+
+def _sort_key(column):
+    """Sort numbers as numbers and everything else as text after them, so a mixed axis (1, "inf") still sorts."""
+
+    def key(value) -> tuple:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return (0, value, "") if number else (1, 0, str(value))
+
+    return column.map(key)
 
 
 def _sql_path(path: Path) -> str:
@@ -279,6 +307,8 @@ def show(
     out: OutOpt = OUT_DIR,
 ) -> None:
     """Show one run: its spec, status, metrics and where its files are."""
+    from mesaopt.store import iter_runs
+
     matches = [(p, r) for p, r in iter_runs(out) if p.name.startswith(run_id)]
     if len(matches) != 1:
         found = ", ".join(str(p) for p, _ in matches[:5]) or "none"

@@ -121,7 +121,7 @@ class Registry(MutableMapping[str, E], Generic[E]):
         if name in self.builtins:
             return self.builtins[name]
         if PLUGIN_SEPARATOR in name:
-            if name not in self._loaded and not self._all_loaded:
+            if name not in self._loaded and name not in self.broken:
                 point = self._entry_points().get(name)
                 if point is not None:
                     self._load(name, point)

@@ -374,9 +374,14 @@ def load_study(path: Path | str, scale: str = "quick", check_metrics: bool = Tru
     """Read, validate and resolve a study file at one scale; raise StudyError on any problem.
 
     `check_metrics=False` skips checking the hypotheses' metric names against the detectors (see `_check_body`)."""
-    path = Path(path)
     if scale not in SCALES:
         raise StudyError(f"{path}: scale {scale!r} is unknown; allowed: {', '.join(SCALES)}")
+    return load_scales(path, check_metrics)[scale]
+
+
+def load_scales(path: Path | str, check_metrics: bool = True) -> dict[str, Study]:
+    """Read and validate a study file once and resolve it at every scale (each scale is validated either way)."""
+    path = Path(path)
     if not STUDY_ID.fullmatch(path.stem):
         raise StudyError(f"{path}: the file name is the study id and may hold only letters, digits, '_', '-', '.'")
     try:
@@ -390,14 +395,12 @@ def load_study(path: Path | str, scale: str = "quick", check_metrics: bool = Tru
     except ValidationError as exc:
         raise _pydantic_error(path, exc, StudyFile) from None
     base = {k: v for k, v in raw.items() if k != "scales"}
-    study_from_document(path.stem, base, scale, path, check_metrics=check_metrics)
+    study_from_document(path.stem, base, "base", path, check_metrics=check_metrics)
+    scales = {}
     for name in SCALES:
-        prefix = f"scales.{name}"
         merged = _merge(base, raw["scales"][name])
-        study = study_from_document(path.stem, merged, name, path, prefix, check_metrics)
-        if name == scale:
-            chosen = study
-    return chosen
+        scales[name] = study_from_document(path.stem, merged, name, path, f"scales.{name}", check_metrics)
+    return scales
 
 
 def study_from_document(
