@@ -321,6 +321,12 @@ def _resolve_point(body: StudyBody, point: dict[str, Any], path: Path) -> tuple[
     return {"name": body.task.name, **task}, {"name": learner_name, **learner}
 
 
+def handles(learner_tasks: tuple[str, ...], task: str) -> bool:
+    """Whether a learner that names these tasks handles a task: by its name, or by its family (a learner of "maze"
+    handles every task of the maze family, such as `maze_set`)."""
+    return task in learner_tasks or TASKS[task].family in learner_tasks
+
+
 def _check_body(
     path: Path, body: StudyBody, check_metrics: bool = True
 ) -> tuple[dict[str, list[Any]], list[list[str]]]:
@@ -331,7 +337,7 @@ def _check_body(
     for name in body.learners:
         if name not in LEARNERS:
             raise _fail(path, "learners", name, f"not a known learner; allowed: {', '.join(sorted(LEARNERS))}")
-        if body.task.name not in LEARNERS[name].tasks:
+        if not handles(LEARNERS[name].tasks, body.task.name):
             handled = ", ".join(LEARNERS[name].tasks)
             raise _fail(path, f"learners.{name}", name, f"this learner handles only the tasks: {handled}")
     for i, det in enumerate(body.detectors):

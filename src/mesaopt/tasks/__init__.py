@@ -50,6 +50,13 @@ BUILTIN_TASKS: dict[str, TaskEntry] = {
         "maze",
         "mesaopt.detectors.maze_battery:MAZE_BATTERY",
     ),
+    "maze_set": TaskEntry(
+        "mesaopt.tasks.maze_files:MazeSetConfig",
+        "mesaopt.tasks.maze_set:MazeSetTask",
+        "the maze task with its pool, novel, harder or loops split read from files (plain JSON/NPZ or maze-dataset)",
+        "maze",
+        "mesaopt.detectors.maze_battery:MAZE_BATTERY",
+    ),
     "icl": TaskEntry(
         "mesaopt.tasks.icl:ICLConfig",
         "mesaopt.tasks.icl:ICLTask",
