@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import webbrowser
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -344,6 +345,71 @@ def calibrate(
     console.print(f"report: {_build_report(out, report_dir).resolve()}")
     if not passed:
         raise typer.Exit(1)
+
+
+def _assignments(option: str, pairs: list[str] | None) -> dict[str, Any]:
+    """KEY=VALUE pairs as a dict; each value read as JSON (5, 0.3, true, "inf") and kept as text when it is not."""
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise _bad_input(f"{option} has value {pair!r}: expected KEY=VALUE")
+        try:
+            out[key] = json.loads(text)
+        except ValueError:
+            out[key] = text
+    return out
+
+
+@app.command()
+def profile(
+    solver: Annotated[
+        str, typer.Argument(help="'package.module:factory' (factory(task) -> learned algorithm) or a learner name")
+    ],
+    task: Annotated[str, typer.Option(help="registered task; with a --*-file option, maze becomes maze_set")] = "maze",
+    task_set: Annotated[list[str] | None, typer.Option("--set", help="task parameter KEY=VALUE (repeatable)")] = None,
+    param: Annotated[list[str] | None, typer.Option(help="learner parameter KEY=VALUE, for a learner name")] = None,
+    pool_file: Annotated[
+        Path | None, typer.Option(help="training pool mazes (JSON, NPZ or maze-dataset .zanj)")
+    ] = None,
+    novel_file: Annotated[Path | None, typer.Option(help="novel evaluation mazes")] = None,
+    harder_file: Annotated[Path | None, typer.Option(help="harder evaluation mazes")] = None,
+    loops_file: Annotated[Path | None, typer.Option(help="evaluation mazes with loops")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the task and of a learner's training")] = 0,
+    report_dir: ReportOpt = REPORT_DIR,
+) -> None:
+    """Run the task family's detector battery on one learned algorithm; print its label with the evidence and
+    write a report page (<report-dir>/profiles/)."""
+    from mesaopt.profiling import ProfileError, profile_solver
+    from mesaopt.report.profile_page import format_value, write_profile_page
+    from mesaopt.tasks.maze_files import MazeFileError
+
+    if seed < 0:
+        raise _bad_input(f"--seed has value {seed}: expected a non-negative integer")
+    params = _assignments("--set", task_set)
+    files = {"pool_file": pool_file, "novel_file": novel_file, "harder_file": harder_file, "loops_file": loops_file}
+    params.update({key: str(path) for key, path in files.items() if path is not None})
+    if task == "maze" and any(path is not None for path in files.values()):
+        task = "maze_set"
+    try:
+        record = profile_solver(solver, task, params, _assignments("--param", param), seed)
+    except (ProfileError, MazeFileError) as exc:
+        raise _bad_input(str(exc)) from None
+    console.print(f"[bold]{record.solver}[/]: {record.description}", highlight=False)
+    console.print(f"task {record.task['name']}, seed {record.seed}, {record.family} battery v{record.battery_version}")
+    console.print(f"label: [bold]{record.label}[/]")
+    for reason in record.reasons:
+        console.print(f"  - {reason}", highlight=False, markup=False)
+    features = Table("feature", "value", title="features the rule read")
+    for name, value in record.features.items():
+        features.add_row(name, format_value(value))
+    console.print(features)
+    metrics = Table("metric", "value", title="every metric of the battery")
+    for name, value in sorted(record.metrics.items()):
+        metrics.add_row(name, format_value(value))
+    console.print(metrics)
+    command = "mesaopt " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    console.print(f"page: {write_profile_page(record, report_dir, command).resolve()}")
 
 
 app.command("theory", context_settings=THEORY_CONTEXT)(theory_command)
