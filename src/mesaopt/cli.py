@@ -214,20 +214,33 @@ def status(
     out: OutOpt = OUT_DIR,
     studies_dir: StudiesOpt = STUDIES_DIR,
 ) -> None:
-    """Done, failed, corrupt and pending runs per study at a scale."""
-    from mesaopt.store import RunState, run_state
+    """Done, failed, corrupt and pending runs per study at a scale, and how many stored runs other code made."""
+    from mesaopt.provenance import current_code, made_by_other_code
+    from mesaopt.store import RunState, run_dir, run_state
 
+    current = current_code()
     chosen = _load(names or [p.stem for p in list_studies(studies_dir)], scale.value, studies_dir, check_metrics=False)
-    table = Table("study", "done", "failed", "corrupt", "pending", title=f"scale {scale.value}, store {out}")
+    table = Table(
+        "study", "done", "failed", "corrupt", "pending", "other code", title=f"scale {scale.value}, store {out}"
+    )
     for study in chosen:
         counts = dict.fromkeys(RunState, 0)
+        other = 0
         for spec in study.runs():
-            counts[run_state(out, study.id, spec.id)[0]] += 1
+            state = run_state(out, study.id, spec.id)[0]
+            counts[state] += 1
+            stored = state in (RunState.DONE, RunState.FAILED)
+            other += stored and made_by_other_code(run_dir(out, study.id, spec.id), current)
         table.add_row(
             study.id,
             *(str(counts[s]) for s in (RunState.DONE, RunState.FAILED, RunState.CORRUPT, RunState.MISSING)),
+            Text(str(other), style="yellow" if other else ""),
         )
     console.print(table)
+    console.print(
+        f"code {current}; 'other code': stored runs made by a different version of mesaopt's source "
+        "(or one that recorded none). Run ids do not change with the code: `show RUN_ID` says which code made a run."
+    )
 
 
 @app.command()
@@ -321,10 +334,23 @@ def show(
         raise typer.Exit(1)
     console.print_json(json.dumps(record.spec))
     console.print(f"status: {record.status}" + (f" ({record.error})" if record.error else ""))
+    _print_provenance(record.environment)
     table = Table("metric", "value")
     for name, value in sorted(record.metrics.items()):
         table.add_row(name, json.dumps(value) if isinstance(value, list) else f"{value:.6g}")
     console.print(table)
+
+
+def _print_provenance(environment: dict[str, str]) -> None:
+    """Which code made a run, against the code running now."""
+    from mesaopt.provenance import CODE_KEY, COMMIT_KEY, DIRTY_KEY, current_code
+
+    made = environment.get(CODE_KEY)
+    current = current_code()
+    verdict = "this code" if made == current else "[yellow]other code[/] (now " + current + ")"
+    commit = environment.get(COMMIT_KEY) or "no commit recorded"
+    dirty = " with local changes" if environment.get(DIRTY_KEY) == "True" else ""
+    console.print(f"code: {made or 'not recorded'}, {verdict}; commit: {commit}{dirty}", highlight=False)
 
 
 @app.command()

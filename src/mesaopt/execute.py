@@ -50,7 +50,10 @@ OnProgress = Callable[[str, int, int], None]
 def _environment() -> dict[str, str]:
     import torch
 
+    from mesaopt.provenance import provenance
+
     return {
+        **provenance(),
         "mesaopt": __version__,
         "python": platform.python_version(),
         "numpy": np.__version__,

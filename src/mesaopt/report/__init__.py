@@ -17,11 +17,12 @@ import pandas as pd
 
 from mesaopt import __version__
 from mesaopt.analysis import VERDICT_RULES, HypothesisResult, analyze
+from mesaopt.provenance import made_by_other_code
 from mesaopt.report import cache
 from mesaopt.report.curves import training_panel
 from mesaopt.report.gallery import maze_panels
 from mesaopt.report.plots import metric_vs_axis
-from mesaopt.store import connect, load_study_documents, metrics_frame
+from mesaopt.store import connect, load_study_documents, metrics_frame, run_dir
 from mesaopt.study import SCALES, Study, StudyError, study_from_document
 from mesaopt.timing import MeasuredTime, duration, load_timing, measured_time
 
@@ -88,6 +89,8 @@ class StudyView:
     compute_time: str = ""
     suite: bool = False
     timing: MeasuredTime = field(default_factory=MeasuredTime)
+    other_code: int = 0
+    """Stored runs of this study made by code other than the report's (`provenance`)."""
     time_text: dict[str, str] = field(default_factory=lambda: _time_text(MeasuredTime(), "", 0))
     error: str | None = None
     panels: list[dict[str, Any]] = field(default_factory=list)
@@ -168,6 +171,7 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
     view.compute_time = f"{frame['wall_s'].fillna(0).sum():.1f} s"
     view.suite = bool(body.suite)
     produced = set(frame.loc[frame["status"] != "pending", "run_id"])
+    view.other_code = sum(made_by_other_code(run_dir(root, study.id, run_id)) for run_id in produced)
     view.timing = measured_time(load_timing(root, study.id, scale), produced)
     view.time_text = _time_text(view.timing, scale, len(produced))
     figure_dir = out / "studies" / study.id
