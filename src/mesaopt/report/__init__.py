@@ -90,6 +90,8 @@ class StudyView:
     suite: bool = False
     timing: MeasuredTime = field(default_factory=MeasuredTime)
     other_code: int = 0
+    source_href: str = ""
+    """Link to the study's claim on the Claims page, when its source names one."""
     """Stored runs of this study made by code other than the report's (`provenance`)."""
     time_text: dict[str, str] = field(default_factory=lambda: _time_text(MeasuredTime(), "", 0))
     error: str | None = None
@@ -171,6 +173,7 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
     view.compute_time = f"{frame['wall_s'].fillna(0).sum():.1f} s"
     view.suite = bool(body.suite)
     produced = set(frame.loc[frame["status"] != "pending", "run_id"])
+    view.source_href = source_href(body.source)
     view.other_code = sum(made_by_other_code(run_dir(root, study.id, run_id)) for run_id in produced)
     view.timing = measured_time(load_timing(root, study.id, scale), produced)
     view.time_text = _time_text(view.timing, scale, len(produced))
@@ -390,3 +393,4 @@ def build_report(root: Path, out: Path) -> Path:
 from mesaopt.report import calibration as _calibration_page  # noqa: E402, F401
 from mesaopt.report import program_calibration as _program_calibration_page  # noqa: E402, F401
 from mesaopt.report import theory as _theory_page  # noqa: E402, F401
+from mesaopt.report.claims import source_href  # noqa: E402  (the import registers the Claims page)
