@@ -14,7 +14,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from mesaopt.report import EXTRA_SECTIONS, Section
+from mesaopt.report.sections import EXTRA_SECTIONS, Section
 
 PAGE = "claims.html"
 """The page, relative to the report folder."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from mesaopt import __version__
 from mesaopt.profiling import ProfileRecord
-from mesaopt.report import EXTRA_SECTIONS, _environment
+from mesaopt.report.sections import EXTRA_SECTIONS, environment
 
 FOLDER = "profiles"
 """Folder of the profile pages and records, relative to the report folder."""
@@ -45,7 +45,7 @@ def write_profile_page(record: ProfileRecord, report_dir: Path, command: str) ->
     (folder / f"{name}.json").write_text(json.dumps(record.to_json(), indent=2, allow_nan=False), encoding="utf-8")
     task_text = " ".join(f"{k}={json.dumps(v)}" for k, v in record.task.items())
     page = (
-        _environment()
+        environment()
         .get_template("profile.html.j2")
         .render(
             p=record,

@@ -12,8 +12,8 @@ from typing import Any
 
 import jinja2
 
-from mesaopt.report import EXTRA_SECTIONS, Section
 from mesaopt.report.calibration import record_view, write_record_page
+from mesaopt.report.sections import EXTRA_SECTIONS, Section
 
 PAGE = "program_calibration.html"
 
