@@ -47,6 +47,12 @@ class Backend(StrEnum):
     ray = "ray"
 
 
+class Device(StrEnum):
+    cpu = "cpu"
+    cuda = "cuda"
+    auto = "auto"
+
+
 class Format(StrEnum):
     csv = "csv"
     parquet = "parquet"
@@ -126,6 +132,15 @@ def run(
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="run failed runs again")] = False,
     report_dir: ReportOpt = REPORT_DIR,
     studies_dir: StudiesOpt = STUDIES_DIR,
+    device: Annotated[
+        Device | None,
+        typer.Option(
+            help="train every learner that has a device here instead (run ids unchanged); default: as written"
+        ),
+    ] = None,
+    gpus_per_run: Annotated[
+        float, typer.Option(help="Ray backend: GPUs a run that trains on a GPU asks for (a fraction shares one)")
+    ] = 1.0,
 ) -> None:
     """Run studies (default: the quick suite), skipping finished runs, then rebuild the catalog and report."""
     from mesaopt.execute import plan_sweep, worker_count
@@ -134,6 +149,8 @@ def run(
 
     if workers is not None and workers < 1:
         raise _bad_input(f"--workers has value {workers}: expected a positive integer")
+    if not gpus_per_run > 0:
+        raise _bad_input(f"--gpus-per-run has value {gpus_per_run}: expected a positive number (a fraction of a GPU)")
     chosen = _load(names, scale.value, studies_dir)
     specs = []
     for study in chosen:
@@ -148,7 +165,10 @@ def run(
     )
     study_of = {s.id: s.study for s in plan.to_run}
     timer = SweepTimer(out, scale.value, study_of, worker_count(workers), backend.value)
-    failures = _run_with_progress(out, plan, backend.value, workers, ray_address, timer.record)
+    chosen_device = device.value if device else None
+    failures = _run_with_progress(
+        out, plan, backend.value, workers, ray_address, timer.record, chosen_device, gpus_per_run
+    )
     index = _build_report(out, report_dir)
     if failures:
         console.print(f"[red]{len(failures)} runs failed[/]; see `mesaopt status` and `mesaopt show RUN_ID`")
@@ -156,7 +176,14 @@ def run(
 
 
 def _run_with_progress(
-    out: Path, plan, backend: str, workers: int | None, ray_address: str | None, on_record: Callable[[RunRecord], None]
+    out: Path,
+    plan,
+    backend: str,
+    workers: int | None,
+    ray_address: str | None,
+    on_record: Callable[[RunRecord], None],
+    device: str | None = None,
+    gpus_per_run: float = 1.0,
 ) -> list:
     """Execute the plan with progress bars; `on_record` also sees every record (the sweep's timer)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -203,7 +230,7 @@ def _run_with_progress(
         progress.console.print(line, highlight=False, markup=False, soft_wrap=True)
 
     with progress:
-        execute_plan(out, plan, backend, workers, ray_address, on_result, on_progress)
+        execute_plan(out, plan, backend, workers, ray_address, on_result, on_progress, device, gpus_per_run)
     return failures
 
 
