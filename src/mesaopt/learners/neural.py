@@ -307,6 +307,26 @@ def _summary(result: TrainResult) -> dict[str, Any]:
     return out
 
 
+def _table_rows(task: Task, seed: np.random.SeedSequence, config: NeuralConfig):
+    """The mazes the tabular net keeps a row for: the train pool, or its own sample when the pool is infinite."""
+    pool = task.train_pool()
+    return pool if pool is not None else task.sample_train(config.max_entries, np.random.default_rng(seed))
+
+
+def restore_neural(
+    kind: str, config: NeuralConfig, task: Task, seed: np.random.SeedSequence, arrays: dict[str, np.ndarray]
+) -> NeuralSolver:
+    """A trained network from its saved parameters (`artifacts`), built as `fit_neural_many` built it."""
+    shape = _grid_shape(task, seed)
+    keys, entries = None, 0
+    if kind == "tabular":
+        keys = np.asarray(_table_rows(task, seed, config).inputs)
+        entries = len(keys)
+    module = seeded_module(build_model(kind, config, shape, entries), seed)
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()}, strict=False)
+    return NeuralSolver(kind, module, module, shape, keys=keys)
+
+
 def fit_neural_many(
     kind: str,
     config: NeuralConfig,
@@ -321,9 +341,7 @@ def fit_neural_many(
     entries = 0
     if kind == "tabular":
         for task, seed in zip(tasks, seeds, strict=True):
-            pool = task.train_pool()
-            if pool is None:
-                pool = task.sample_train(config.max_entries, np.random.default_rng(seed))
+            pool = _table_rows(task, seed, config)
             keys_per_task.append(np.asarray(pool.inputs))
             targets_per_task.append(task.solutions(pool).astype(np.float32))
         entries = len(keys_per_task[0])
