@@ -69,10 +69,20 @@ def _bad_input(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _need_dir(option: str, path: Path, what: str) -> None:
+    """Exit 2 with a clear message when a folder option points nowhere (the defaults are relative to the current
+    folder, so running mesaopt elsewhere than the project's folder lands here)."""
+    if not path.is_dir():
+        where = path if path.is_absolute() else f"{path} (relative to {Path.cwd()})"
+        raise _bad_input(f"{option} {where}: no such folder; expected {what}")
+
+
 def _load(names: list[str] | None, scale: str, studies_dir: Path, check_metrics: bool = True) -> list[Study]:
     """The named studies, or the quick suite (suite = true) when none are named; exit 2 on a bad file.
 
     `check_metrics=False` (for commands that only count runs) leaves the detectors unimported."""
+    if not names or not all(n.endswith(".toml") for n in names):
+        _need_dir("--studies-dir", studies_dir, "the folder of study files (run mesaopt in the project's folder)")
     try:
         if names:
             return [load_study(find_study(n, studies_dir), scale, check_metrics) for n in names]
@@ -96,6 +106,7 @@ def _build_report(out: Path, report_dir: Path) -> Path:
 @app.command()
 def studies(studies_dir: StudiesOpt = STUDIES_DIR) -> None:
     """List each study with its claim and the number of runs at each scale."""
+    _need_dir("--studies-dir", studies_dir, "the folder of study files (run mesaopt in the project's folder)")
     table = Table("study", "claim", "suite", *SCALES, title=f"studies in {studies_dir}")
     for path in list_studies(studies_dir):
         try:
@@ -282,8 +293,7 @@ def results(
     Reads the catalog as the last `run` or `report` left it (built once if absent); never rewrites it."""
     from mesaopt.store import connect
 
-    if not out.is_dir():
-        raise _bad_input(f"--out {out}: no run store there (expected the folder `mesaopt run --out` wrote)")
+    _need_dir("--out", out, "the run store that `mesaopt run --out` wrote")
     with connect(out) as con:
         runs = con.execute("SELECT run_id, seed, status, error, wall_s FROM runs WHERE study = ?", [study]).df()
         if runs.empty:
@@ -350,6 +360,7 @@ def show(
     """Show one run: its spec, status, metrics and where its files are."""
     from mesaopt.store import iter_runs
 
+    _need_dir("--out", out, "the run store that `mesaopt run --out` wrote")
     matches = [(p, r) for p, r in iter_runs(out) if p.name.startswith(run_id)]
     if len(matches) != 1:
         found = ", ".join(str(p) for p, _ in matches[:5]) or "none"
