@@ -6,7 +6,8 @@ The learner modules import their configs from here; the registry (`learners/__in
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -52,6 +53,14 @@ class NeuralConfig(SGDConfig):
     steps: int = Field(default=300, ge=1, description="optimizer steps (training iterations)")
     lr: float = Field(default=2e-3, gt=0, description="peak learning rate of AdamW")
 
+    kind: ClassVar[str] = ""
+    """The architecture's name (hook prefixes, the loss): set by each network config below."""
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        """A constructor of this config's torch module for grids of `shape` (called under a seeded generator);
+        `entries`: rows of a table. Imports torch only when called."""
+        raise TypeError(f"{type(self).__name__} builds no network of its own")
+
 
 class TabularConfig(NeuralConfig):
     """A free output per stored instance."""
@@ -59,15 +68,36 @@ class TabularConfig(NeuralConfig):
     lr: float = Field(default=0.5, gt=0, description="peak learning rate (free logits move fast)")
     max_entries: int = Field(default=4096, ge=1, description="instances stored when the pool is infinite")
 
+    kind: ClassVar[str] = "tabular"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.tabular import Table
+
+        return lambda: Table(entries, *shape)
+
 
 class MLPConfig(NeuralConfig):
     width: int = Field(default=256, ge=1, description="hidden units per layer")
     depth: int = Field(default=2, ge=1, description="hidden layers")
 
+    kind: ClassVar[str] = "mlp"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.mlp import MLP
+
+        return lambda: MLP(*shape, self.width, self.depth)
+
 
 class CNNConfig(NeuralConfig):
     width: int = Field(default=32, ge=1, description="channels per layer")
     depth: int = Field(default=6, ge=1, description="3x3 conv layers (receptive field 2*depth+1)")
+
+    kind: ClassVar[str] = "cnn"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.cnn import ConvNet
+
+        return lambda: ConvNet(self.width, self.depth)
 
 
 class RecurrentConfig(NeuralConfig):
@@ -96,6 +126,19 @@ class RecurrentConfig(NeuralConfig):
     )
     stateful: bool = Field(default=False, description="carry the state from one episode (batch) to the next")
 
+    kind: ClassVar[str] = "recurrent"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.recurrent import RecurrentNet
+
+        def recurrent() -> Any:
+            halting = self.ponder_cost is not None
+            net = RecurrentNet(self.width, self.depth, self.iterations, self.tied, halting, self.cell, self.open_only)
+            net.supports_vmap = not self.stateful
+            return net
+
+        return recurrent
+
 
 class TransformerConfig(NeuralConfig):
     lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
@@ -103,12 +146,27 @@ class TransformerConfig(NeuralConfig):
     depth: int = Field(default=2, ge=1, description="transformer blocks")
     heads: int = Field(default=4, ge=1, description="attention heads")
 
+    kind: ClassVar[str] = "transformer"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.transformer import GridTransformer
+
+        return lambda: GridTransformer(self.width, self.depth, self.heads)
+
 
 class PlannerConfig(NeuralConfig):
     lr: float = Field(default=1e-2, gt=0, description="peak learning rate of AdamW")
     width: int = Field(default=16, ge=1, description="channels of the cost-map conv net")
     depth: int = Field(default=2, ge=0, description="3x3 conv layers of the cost-map net")
     iterations: int | None = Field(default=None, ge=1, description="value-iteration steps; None: H*W/2 of training")
+
+    kind: ClassVar[str] = "planner"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.planner import ValueIterationPlanner
+
+        steps = self.iterations or shape[0] * shape[1] // 2
+        return lambda: ValueIterationPlanner(self.width, self.depth, steps)
 
 
 class HypernetConfig(NeuralConfig):
@@ -118,6 +176,17 @@ class HypernetConfig(NeuralConfig):
     width: int = Field(default=32, ge=1, description="channels of the target net")
     depth: int = Field(default=2, ge=1, description="convs per iteration (recurrent) or layers (cnn)")
     iterations: int = Field(default=20, ge=1, description="iterations of a recurrent target")
+
+    kind: ClassVar[str] = "hypernet"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.cnn import ConvNet
+        from mesaopt.learners.models.hypernet import HyperNet
+        from mesaopt.learners.models.recurrent import RecurrentNet
+
+        if self.target == "recurrent":
+            return lambda: HyperNet(RecurrentNet(self.width, self.depth, self.iterations), self.code_size)
+        return lambda: HyperNet(ConvNet(self.width, self.depth), self.code_size)
 
 
 class SpeedPriorConfig(NeuralConfig):

@@ -22,13 +22,8 @@ from mesaopt.learners.config import (
     NeuralConfig,
 )
 from mesaopt.learners.lookup import hamming_distances
-from mesaopt.learners.models.cnn import ConvNet
-from mesaopt.learners.models.hypernet import HyperNet
-from mesaopt.learners.models.mlp import MLP
 from mesaopt.learners.models.planner import ValueIterationPlanner
 from mesaopt.learners.models.recurrent import RecurrentNet
-from mesaopt.learners.models.tabular import Table
-from mesaopt.learners.models.transformer import GridTransformer
 from mesaopt.learners.sgd import TrainResult, seeded_module, train_many
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.maze_grid import MazeBatch
@@ -64,39 +59,10 @@ def _grid_shape(task: Task, seed: np.random.SeedSequence) -> tuple[int, int]:
 
 
 def build_model(kind: str, config: NeuralConfig, shape: tuple[int, int], entries: int = 0) -> Callable[[], nn.Module]:
-    """A constructor for the learner's module (called under a seeded torch generator)."""
-    height, width = shape
-    if kind == "tabular":
-        return lambda: Table(entries, height, width)
-    if kind == "mlp":
-        return lambda: MLP(height, width, config.width, config.depth)
-    if kind == "cnn":
-        return lambda: ConvNet(config.width, config.depth)
-    if kind == "recurrent":
-
-        def recurrent() -> nn.Module:
-            net = RecurrentNet(
-                config.width,
-                config.depth,
-                config.iterations,
-                config.tied,
-                config.ponder_cost is not None,
-                config.cell,
-                config.open_only,
-            )
-            net.supports_vmap = not config.stateful
-            return net
-
-        return recurrent
-    if kind == "transformer":
-        return lambda: GridTransformer(config.width, config.depth, config.heads)
-    if kind == "planner":
-        return lambda: ValueIterationPlanner(config.width, config.depth, config.iterations or height * width // 2)
-    if kind == "hypernet":
-        if config.target == "recurrent":
-            return lambda: HyperNet(RecurrentNet(config.width, config.depth, config.iterations), config.code_size)
-        return lambda: HyperNet(ConvNet(config.width, config.depth), config.code_size)
-    raise ValueError(f"unknown neural learner {kind!r}")
+    """A constructor for the learner's module (called under a seeded torch generator): the config builds it."""
+    if config.kind != kind:
+        raise ValueError(f"neural learner {kind!r} got a {type(config).__name__} (a {config.kind or 'no'} network)")
+    return config.network(shape, entries)
 
 
 def _bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
