@@ -118,18 +118,10 @@ def studies(studies_dir: StudiesOpt = STUDIES_DIR) -> None:
         counts = [f"{len(loaded[s].runs())} runs" for s in SCALES]
         table.add_row(path.stem, Text(body.claim), "yes" if body.suite else "", *counts)
     console.print(table)
-    _report_broken_plugins()
+    from mesaopt.registry import broken_plugins
 
-
-def _report_broken_plugins() -> None:
-    """Warn on stderr about each installed plugin that failed to load (it is left out, not fatal)."""
-    from mesaopt.detectors import DETECTORS
-    from mesaopt.learners import LEARNERS
-    from mesaopt.tasks import TASKS
-
-    for registry in (TASKS, LEARNERS, DETECTORS):
-        for line in registry.problems():
-            errors.print(f"[yellow]warning:[/] {line}", highlight=False, markup=True, soft_wrap=True)
+    for line in broken_plugins():
+        errors.print(f"[yellow]warning:[/] {line}", highlight=False, markup=True, soft_wrap=True)
 
 
 @app.command()
@@ -372,23 +364,13 @@ def show(
         raise typer.Exit(1)
     console.print_json(json.dumps(record.spec))
     console.print(f"status: {record.status}" + (f" ({record.error})" if record.error else ""))
-    _print_provenance(record.environment)
+    from mesaopt.provenance import describe_code
+
+    console.print(describe_code(record.environment), highlight=False)
     table = Table("metric", "value")
     for name, value in sorted(record.metrics.items()):
         table.add_row(name, json.dumps(value) if isinstance(value, list) else f"{value:.6g}")
     console.print(table)
-
-
-def _print_provenance(environment: dict[str, str]) -> None:
-    """Which code made a run, against the code running now."""
-    from mesaopt.provenance import CODE_KEY, COMMIT_KEY, DIRTY_KEY, current_code
-
-    made = environment.get(CODE_KEY)
-    current = current_code()
-    verdict = "this code" if made == current else "[yellow]other code[/] (now " + current + ")"
-    commit = environment.get(COMMIT_KEY) or "no commit recorded"
-    dirty = " with local changes" if environment.get(DIRTY_KEY) == "True" else ""
-    console.print(f"code: {made or 'not recorded'}, {verdict}; commit: {commit}{dirty}", highlight=False)
 
 
 @app.command()
@@ -445,7 +427,7 @@ def profile(
     """Run the task family's detector battery on one learned algorithm; print its label with the evidence and
     write a report page (<report-dir>/profiles/)."""
     from mesaopt.profiling import ProfileError, profile_solver
-    from mesaopt.report.profile_page import format_value, write_profile_page
+    from mesaopt.report.profile_page import print_profile, write_profile_page
     from mesaopt.tasks.maze_files import MazeFileError
 
     if seed < 0:
@@ -459,19 +441,7 @@ def profile(
         record = profile_solver(solver, task, params, _assignments("--param", param), seed)
     except (ProfileError, MazeFileError) as exc:
         raise _bad_input(str(exc)) from None
-    console.print(f"[bold]{record.solver}[/]: {record.description}", highlight=False)
-    console.print(f"task {record.task['name']}, seed {record.seed}, {record.family} battery v{record.battery_version}")
-    console.print(f"label: [bold]{record.label}[/]")
-    for reason in record.reasons:
-        console.print(f"  - {reason}", highlight=False, markup=False)
-    features = Table("feature", "value", title="features the rule read")
-    for name, value in record.features.items():
-        features.add_row(name, format_value(value))
-    console.print(features)
-    metrics = Table("metric", "value", title="every metric of the battery")
-    for name, value in sorted(record.metrics.items()):
-        metrics.add_row(name, format_value(value))
-    console.print(metrics)
+    print_profile(record, console)
     command = "mesaopt " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     console.print(f"page: {write_profile_page(record, report_dir, command).resolve()}")
 

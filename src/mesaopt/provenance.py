@@ -109,3 +109,13 @@ def recorded_code(run_path: Path) -> str | None:
 def made_by_other_code(run_path: Path, current: str | None = None) -> bool:
     """Whether a stored run was made by code other than this (a run that records no fingerprint counts as other)."""
     return recorded_code(run_path) != (current or current_code())
+
+
+def describe_code(environment: dict[str, str]) -> str:
+    """One line (rich markup) saying which code made a run, against the code running now."""
+    made = environment.get(CODE_KEY)
+    current = current_code()
+    verdict = "this code" if made == current else f"[yellow]other code[/] (now {current})"
+    commit = environment.get(COMMIT_KEY) or "no commit recorded"
+    dirty = " with local changes" if environment.get(DIRTY_KEY) == "True" else ""
+    return f"code: {made or 'not recorded'}, {verdict}; commit: {commit}{dirty}"

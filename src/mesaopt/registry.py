@@ -168,3 +168,12 @@ def check_all(registry: Mapping[str, Any], fields: tuple[str, ...]) -> list[str]
             except Exception as exc:
                 failures.append(f"{name}.{field}: {type(exc).__name__}: {exc}")
     return failures
+
+
+def broken_plugins() -> list[str]:
+    """One line per installed plugin of any group (tasks, learners, detectors) that failed to load."""
+    from mesaopt.detectors import DETECTORS
+    from mesaopt.learners import LEARNERS
+    from mesaopt.tasks import TASKS
+
+    return [line for registry in (TASKS, LEARNERS, DETECTORS) for line in registry.problems()]

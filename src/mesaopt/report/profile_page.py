@@ -64,3 +64,22 @@ def write_profile_page(record: ProfileRecord, report_dir: Path, command: str) ->
     path = folder / f"{name}.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def print_profile(record: ProfileRecord, console: Any) -> None:
+    """The profile on a rich console: what was profiled, the label and its reasons, the features, every metric."""
+    from rich.table import Table
+
+    console.print(f"[bold]{record.solver}[/]: {record.description}", highlight=False)
+    console.print(f"task {record.task['name']}, seed {record.seed}, {record.family} battery v{record.battery_version}")
+    console.print(f"label: [bold]{record.label}[/]")
+    for reason in record.reasons:
+        console.print(f"  - {reason}", highlight=False, markup=False)
+    for column, title, rows in (
+        ("feature", "features the rule read", record.features.items()),
+        ("metric", "every metric of the battery", sorted(record.metrics.items())),
+    ):
+        table = Table(column, "value", title=title)
+        for name, value in rows:
+            table.add_row(name, format_value(value))
+        console.print(table)
