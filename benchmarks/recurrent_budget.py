@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from mesaopt.learners import LEARNERS
-from mesaopt.learners.models.recurrent import CELLS
+from mesaopt.learners.config import CELLS
 from mesaopt.tasks import build_task
 
 EVAL_SIZES = {5: (1, 2, 4), 9: (2, 4, 8), 13: (3, 6, 12)}

@@ -27,6 +27,10 @@ def test_smoke_study_end_to_end(workdir):
 
     table = run_cli("results", "smoke_lookup_vs_bfs", cwd=workdir).stdout.splitlines()
     assert len(table) == 13 and "transfer.novel_success" in table[0]
+    header = table[0].split(",")
+    assert header[:4] == ["run_id", "learner", "task.pool_size", "seed"]
+    keys = [(r[1], int(r[2]), int(r[3])) for r in (row.split(",") for row in table[1:])]
+    assert keys == sorted(keys)  # by axes, then seed
     run_cli("results", "smoke_lookup_vs_bfs", "--format", "parquet", "-o", "r.parquet", cwd=workdir)
     with duckdb.connect() as con:
         assert con.execute(f"SELECT count(*) FROM '{workdir / 'r.parquet'}'").fetchone()[0] == 12
@@ -42,5 +46,12 @@ def test_studies_lists_claims(workdir):
 
 
 def test_unknown_run_id_is_a_clear_error(workdir):
+    (workdir / "runs").mkdir()
     proc = run_cli("show", "nope", cwd=workdir, check=False)
     assert proc.returncode == 2 and "matches 0 runs" in proc.stderr
+
+
+def test_a_missing_folder_is_named_with_where_it_was_looked_for(tmp_path):
+    for args in (["studies"], ["status"], ["show", "abc"], ["results", "x"]):
+        proc = run_cli(*args, cwd=tmp_path, check=False)
+        assert proc.returncode == 2 and "no such folder" in proc.stderr and str(tmp_path) in proc.stderr

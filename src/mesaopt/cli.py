@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import webbrowser
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from mesaopt.store import (
-    RunRecord,
-    RunState,
-    connect,
-    iter_runs,
-    rebuild_catalog,
-    run_state,
-    save_study_document,
-)
-from mesaopt.study import SCALES, Study, StudyError, find_study, list_studies, load_study
+from mesaopt.study import SCALES, Study, StudyError, find_study, list_studies, load_scales, load_study
 from mesaopt.theory.cli import CONTEXT_SETTINGS as THEORY_CONTEXT
 from mesaopt.theory.cli import theory_command
-from mesaopt.timing import SweepTimer
+
+if TYPE_CHECKING:  # the run store (numpy) and the executor load inside the commands that use them
+    from mesaopt.store import RunRecord
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -54,6 +47,12 @@ class Backend(StrEnum):
     ray = "ray"
 
 
+class Device(StrEnum):
+    cpu = "cpu"
+    cuda = "cuda"
+    auto = "auto"
+
+
 class Format(StrEnum):
     csv = "csv"
     parquet = "parquet"
@@ -70,12 +69,24 @@ def _bad_input(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _load(names: list[str] | None, scale: str, studies_dir: Path) -> list[Study]:
-    """The named studies, or the quick suite (suite = true) when none are named; exit 2 on a bad file."""
+def _need_dir(option: str, path: Path, what: str) -> None:
+    """Exit 2 with a clear message when a folder option points nowhere (the defaults are relative to the current
+    folder, so running mesaopt elsewhere than the project's folder lands here)."""
+    if not path.is_dir():
+        where = path if path.is_absolute() else f"{path} (relative to {Path.cwd()})"
+        raise _bad_input(f"{option} {where}: no such folder; expected {what}")
+
+
+def _load(names: list[str] | None, scale: str, studies_dir: Path, check_metrics: bool = True) -> list[Study]:
+    """The named studies, or the quick suite (suite = true) when none are named; exit 2 on a bad file.
+
+    `check_metrics=False` (for commands that only count runs) leaves the detectors unimported."""
+    if not names or not all(n.endswith(".toml") for n in names):
+        _need_dir("--studies-dir", studies_dir, "the folder of study files (run mesaopt in the project's folder)")
     try:
         if names:
-            return [load_study(find_study(n, studies_dir), scale) for n in names]
-        studies = [load_study(p, scale) for p in list_studies(studies_dir)]
+            return [load_study(find_study(n, studies_dir), scale, check_metrics) for n in names]
+        studies = [load_study(p, scale, check_metrics) for p in list_studies(studies_dir)]
     except StudyError as exc:
         raise _bad_input(str(exc)) from None
     suite = [s for s in studies if s.body.suite]
@@ -86,6 +97,7 @@ def _load(names: list[str] | None, scale: str, studies_dir: Path) -> list[Study]
 
 def _build_report(out: Path, report_dir: Path) -> Path:
     from mesaopt.report import build_report
+    from mesaopt.store import rebuild_catalog
 
     rebuild_catalog(out)
     return build_report(out, report_dir)
@@ -94,10 +106,11 @@ def _build_report(out: Path, report_dir: Path) -> Path:
 @app.command()
 def studies(studies_dir: StudiesOpt = STUDIES_DIR) -> None:
     """List each study with its claim and the number of runs at each scale."""
+    _need_dir("--studies-dir", studies_dir, "the folder of study files (run mesaopt in the project's folder)")
     table = Table("study", "claim", "suite", *SCALES, title=f"studies in {studies_dir}")
     for path in list_studies(studies_dir):
         try:
-            loaded = {s: load_study(path, s) for s in SCALES}
+            loaded = load_scales(path, check_metrics=False)
         except StudyError as exc:
             table.add_row(path.stem, Text(f"invalid: {exc}", style="red"), "", "", "", "")
             continue
@@ -105,6 +118,10 @@ def studies(studies_dir: StudiesOpt = STUDIES_DIR) -> None:
         counts = [f"{len(loaded[s].runs())} runs" for s in SCALES]
         table.add_row(path.stem, Text(body.claim), "yes" if body.suite else "", *counts)
     console.print(table)
+    from mesaopt.registry import broken_plugins
+
+    for line in broken_plugins():
+        errors.print(f"[yellow]warning:[/] {line}", highlight=False, markup=True, soft_wrap=True)
 
 
 @app.command()
@@ -118,12 +135,25 @@ def run(
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="run failed runs again")] = False,
     report_dir: ReportOpt = REPORT_DIR,
     studies_dir: StudiesOpt = STUDIES_DIR,
+    device: Annotated[
+        Device | None,
+        typer.Option(
+            help="train every learner that has a device here instead (run ids unchanged); default: as written"
+        ),
+    ] = None,
+    gpus_per_run: Annotated[
+        float, typer.Option(help="Ray backend: GPUs a run that trains on a GPU asks for (a fraction shares one)")
+    ] = 1.0,
 ) -> None:
     """Run studies (default: the quick suite), skipping finished runs, then rebuild the catalog and report."""
     from mesaopt.execute import plan_sweep, worker_count
+    from mesaopt.store import save_study_document
+    from mesaopt.timing import SweepTimer
 
     if workers is not None and workers < 1:
         raise _bad_input(f"--workers has value {workers}: expected a positive integer")
+    if not gpus_per_run > 0:
+        raise _bad_input(f"--gpus-per-run has value {gpus_per_run}: expected a positive number (a fraction of a GPU)")
     chosen = _load(names, scale.value, studies_dir)
     specs = []
     for study in chosen:
@@ -138,7 +168,10 @@ def run(
     )
     study_of = {s.id: s.study for s in plan.to_run}
     timer = SweepTimer(out, scale.value, study_of, worker_count(workers), backend.value)
-    failures = _run_with_progress(out, plan, backend.value, workers, ray_address, timer.record)
+    chosen_device = device.value if device else None
+    failures = _run_with_progress(
+        out, plan, backend.value, workers, ray_address, timer.record, chosen_device, gpus_per_run
+    )
     index = _build_report(out, report_dir)
     if failures:
         console.print(f"[red]{len(failures)} runs failed[/]; see `mesaopt status` and `mesaopt show RUN_ID`")
@@ -146,9 +179,18 @@ def run(
 
 
 def _run_with_progress(
-    out: Path, plan, backend: str, workers: int | None, ray_address: str | None, on_record: Callable[[RunRecord], None]
+    out: Path,
+    plan,
+    backend: str,
+    workers: int | None,
+    ray_address: str | None,
+    on_record: Callable[[RunRecord], None],
+    device: str | None = None,
+    gpus_per_run: float = 1.0,
 ) -> list:
     """Execute the plan with progress bars; `on_record` also sees every record (the sweep's timer)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from mesaopt.execute import execute_plan
 
     failures: list[RunRecord] = []
@@ -191,7 +233,7 @@ def _run_with_progress(
         progress.console.print(line, highlight=False, markup=False, soft_wrap=True)
 
     with progress:
-        execute_plan(out, plan, backend, workers, ray_address, on_result, on_progress)
+        execute_plan(out, plan, backend, workers, ray_address, on_result, on_progress, device, gpus_per_run)
     return failures
 
 
@@ -202,18 +244,33 @@ def status(
     out: OutOpt = OUT_DIR,
     studies_dir: StudiesOpt = STUDIES_DIR,
 ) -> None:
-    """Done, failed, corrupt and pending runs per study at a scale."""
-    chosen = _load(names or [p.stem for p in list_studies(studies_dir)], scale.value, studies_dir)
-    table = Table("study", "done", "failed", "corrupt", "pending", title=f"scale {scale.value}, store {out}")
+    """Done, failed, corrupt and pending runs per study at a scale, and how many stored runs other code made."""
+    from mesaopt.provenance import current_code, made_by_other_code
+    from mesaopt.store import RunState, run_dir, run_state
+
+    current = current_code()
+    chosen = _load(names or [p.stem for p in list_studies(studies_dir)], scale.value, studies_dir, check_metrics=False)
+    table = Table(
+        "study", "done", "failed", "corrupt", "pending", "other code", title=f"scale {scale.value}, store {out}"
+    )
     for study in chosen:
         counts = dict.fromkeys(RunState, 0)
+        other = 0
         for spec in study.runs():
-            counts[run_state(out, study.id, spec.id)[0]] += 1
+            state = run_state(out, study.id, spec.id)[0]
+            counts[state] += 1
+            stored = state in (RunState.DONE, RunState.FAILED)
+            other += stored and made_by_other_code(run_dir(out, study.id, spec.id), current)
         table.add_row(
             study.id,
             *(str(counts[s]) for s in (RunState.DONE, RunState.FAILED, RunState.CORRUPT, RunState.MISSING)),
+            Text(str(other), style="yellow" if other else ""),
         )
     console.print(table)
+    console.print(
+        f"code {current}; 'other code': stored runs made by a different version of mesaopt's source "
+        "(or one that recorded none). Run ids do not change with the code: `show RUN_ID` says which code made a run."
+    )
 
 
 @app.command()
@@ -223,8 +280,12 @@ def results(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write; csv default: stdout")] = None,
     out: OutOpt = OUT_DIR,
 ) -> None:
-    """One row per run of a study: run id, seed, axes, status and every scalar metric."""
-    rebuild_catalog(out)
+    """One row per run of a study, sorted by axes and seed: run id, seed, axes, status and every scalar metric.
+
+    Reads the catalog as the last `run` or `report` left it (built once if absent); never rewrites it."""
+    from mesaopt.store import connect
+
+    _need_dir("--out", out, "the run store that `mesaopt run --out` wrote")
     with connect(out) as con:
         runs = con.execute("SELECT run_id, seed, status, error, wall_s FROM runs WHERE study = ?", [study]).df()
         if runs.empty:
@@ -240,7 +301,9 @@ def results(
             on="run_id",
             how="left",
         )
-    runs = runs.sort_values(["run_id"]).reset_index(drop=True)
+    axis_names = sorted(axes["axis"].unique()) if not axes.empty else []
+    runs = runs[["run_id", *axis_names, "seed", *(c for c in runs.columns if c not in {"run_id", "seed", *axis_names})]]
+    runs = runs.sort_values([*axis_names, "seed", "run_id"], key=_sort_key).reset_index(drop=True)
     if format is Format.csv:
         runs.to_csv(output or sys.stdout, index=False)
         return
@@ -252,6 +315,16 @@ def results(
         con.register("frame", runs.astype({c: "string" for c in runs.columns if runs[c].dtype == object}))
         con.execute(f"COPY frame TO '{_sql_path(output)}' (FORMAT PARQUET)")
     console.print(f"wrote {output}")
+
+
+def _sort_key(column):
+    """Sort numbers as numbers and everything else as text after them, so a mixed axis (1, "inf") still sorts."""
+
+    def key(value) -> tuple:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return (0, value, "") if number else (1, 0, str(value))
+
+    return column.map(key)
 
 
 def _sql_path(path: Path) -> str:
@@ -277,6 +350,9 @@ def show(
     out: OutOpt = OUT_DIR,
 ) -> None:
     """Show one run: its spec, status, metrics and where its files are."""
+    from mesaopt.store import iter_runs
+
+    _need_dir("--out", out, "the run store that `mesaopt run --out` wrote")
     matches = [(p, r) for p, r in iter_runs(out) if p.name.startswith(run_id)]
     if len(matches) != 1:
         found = ", ".join(str(p) for p, _ in matches[:5]) or "none"
@@ -288,6 +364,9 @@ def show(
         raise typer.Exit(1)
     console.print_json(json.dumps(record.spec))
     console.print(f"status: {record.status}" + (f" ({record.error})" if record.error else ""))
+    from mesaopt.provenance import describe_code
+
+    console.print(describe_code(record.environment), highlight=False)
     table = Table("metric", "value")
     for name, value in sorted(record.metrics.items()):
         table.add_row(name, json.dumps(value) if isinstance(value, list) else f"{value:.6g}")
@@ -315,6 +394,59 @@ def calibrate(
     console.print(f"report: {_build_report(out, report_dir).resolve()}")
     if strict and not passed:
         raise typer.Exit(1)
+
+
+def _assignments(option: str, pairs: list[str] | None) -> dict[str, Any]:
+    """KEY=VALUE pairs as a dict; each value read as JSON (5, 0.3, true, "inf") and kept as text when it is not."""
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise _bad_input(f"{option} has value {pair!r}: expected KEY=VALUE")
+        try:
+            out[key] = json.loads(text)
+        except ValueError:
+            out[key] = text
+    return out
+
+
+@app.command()
+def profile(
+    solver: Annotated[
+        str, typer.Argument(help="'package.module:factory' (factory(task) -> learned algorithm) or a learner name")
+    ],
+    task: Annotated[str, typer.Option(help="registered task; with a --*-file option, maze becomes maze_set")] = "maze",
+    task_set: Annotated[list[str] | None, typer.Option("--set", help="task parameter KEY=VALUE (repeatable)")] = None,
+    param: Annotated[list[str] | None, typer.Option(help="learner parameter KEY=VALUE, for a learner name")] = None,
+    pool_file: Annotated[
+        Path | None, typer.Option(help="training pool mazes (JSON, NPZ or maze-dataset .zanj)")
+    ] = None,
+    novel_file: Annotated[Path | None, typer.Option(help="novel evaluation mazes")] = None,
+    harder_file: Annotated[Path | None, typer.Option(help="harder evaluation mazes")] = None,
+    loops_file: Annotated[Path | None, typer.Option(help="evaluation mazes with loops")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the task and of a learner's training")] = 0,
+    report_dir: ReportOpt = REPORT_DIR,
+) -> None:
+    """Run the task family's detector battery on one learned algorithm; print its label with the evidence and
+    write a report page (<report-dir>/profiles/)."""
+    from mesaopt.profiling import ProfileError, profile_solver
+    from mesaopt.report.profile_page import print_profile, write_profile_page
+    from mesaopt.tasks.maze_files import MazeFileError
+
+    if seed < 0:
+        raise _bad_input(f"--seed has value {seed}: expected a non-negative integer")
+    params = _assignments("--set", task_set)
+    files = {"pool_file": pool_file, "novel_file": novel_file, "harder_file": harder_file, "loops_file": loops_file}
+    params.update({key: str(path) for key, path in files.items() if path is not None})
+    if task == "maze" and any(path is not None for path in files.values()):
+        task = "maze_set"
+    try:
+        record = profile_solver(solver, task, params, _assignments("--param", param), seed)
+    except (ProfileError, MazeFileError) as exc:
+        raise _bad_input(str(exc)) from None
+    print_profile(record, console)
+    command = "mesaopt " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    console.print(f"page: {write_profile_page(record, report_dir, command).resolve()}")
 
 
 app.command("theory", context_settings=THEORY_CONTEXT)(theory_command)

@@ -43,6 +43,9 @@ RAY_MAX_RETRIES = 2
 MAX_GROUP_SIZE = 16
 """Most seeds of one run group trained together in one job."""
 
+DEVICES = ("cpu", "cuda", "auto")
+"""What `--device` may say: it replaces the `device` of every learner that has one, without changing run ids."""
+
 OnResult = Callable[[RunRecord], None]
 OnProgress = Callable[[str, int, int], None]
 
@@ -50,7 +53,10 @@ OnProgress = Callable[[str, int, int], None]
 def _environment() -> dict[str, str]:
     import torch
 
+    from mesaopt.provenance import provenance
+
     return {
+        **provenance(),
         "mesaopt": __version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -94,8 +100,13 @@ def _learner_seed(spec: RunSpec) -> np.random.SeedSequence:
     return derive(np.random.SeedSequence(spec.seed), "learner")
 
 
-def _learner_params(spec: RunSpec) -> dict[str, Any]:
-    return {k: v for k, v in spec.learner.items() if k != "name"}
+def _learner_params(spec: RunSpec, device: str | None = None) -> dict[str, Any]:
+    """The learner's parameters; `device` replaces its `device` when it has one (the spec and its id stay as they
+    are: where a run trains changes its numbers by float rounding only, and run.json records the device)."""
+    params = {k: v for k, v in spec.learner.items() if k != "name"}
+    if device is not None and "device" in params:
+        params["device"] = device
+    return params
 
 
 def _finish_run(spec: RunSpec, task: Any, learned: Any, logger: logging.Logger) -> RunRecord:
@@ -115,7 +126,11 @@ def _finish_run(spec: RunSpec, task: Any, learned: Any, logger: logging.Logger) 
 
 
 def _run_guarded(
-    spec: RunSpec, body: Callable[[logging.Logger], RunRecord], extra_s: float = 0.0, job_started: float | None = None
+    spec: RunSpec,
+    body: Callable[[logging.Logger], RunRecord],
+    extra_s: float = 0.0,
+    job_started: float | None = None,
+    device: str | None = None,
 ) -> RunRecord:
     """Run `body` with the run's log captured; any exception becomes a failed record with the reason."""
     logger, handler, buffer = _start_log(spec)
@@ -131,16 +146,22 @@ def _run_guarded(
     record.wall_s = time.perf_counter() - start + extra_s
     record.log = buffer.getvalue()
     record.environment = _environment()
+    if device is not None:
+        record.environment["device"] = device
     record.job_started = job_started
     return record
 
 
 def execute_run(
-    spec_json: dict[str, Any], progress: Progress = no_progress, job_started: float | None = None
+    spec_json: dict[str, Any],
+    progress: Progress = no_progress,
+    job_started: float | None = None,
+    device: str | None = None,
 ) -> RunRecord:
     """Build the task, fit the learner, run the detectors. Never raises: failures come back as records.
 
-    `job_started` (epoch seconds): when the work that produced this run began, if before this call.
+    `job_started` (epoch seconds): when the work that produced this run began, if before this call. `device`: the
+    torch device every learner with a `device` parameter trains on instead of its own (see `_learner_params`).
     """
     from mesaopt.learners import fit_learner
 
@@ -149,10 +170,11 @@ def execute_run(
     def body(logger: logging.Logger) -> RunRecord:
         task = _build_task(spec)
         logger.info("task %s built", spec.task["name"])
-        learned = fit_learner(spec.learner["name"], _learner_params(spec), task, _learner_seed(spec), progress)
+        params = _learner_params(spec, device)
+        learned = fit_learner(spec.learner["name"], params, task, _learner_seed(spec), progress)
         return _finish_run(spec, task, learned, logger)
 
-    return _run_guarded(spec, body, job_started=job_started)
+    return _run_guarded(spec, body, job_started=job_started, device=device)
 
 
 def group_specs(specs: list[RunSpec], max_size: int = MAX_GROUP_SIZE) -> list[list[RunSpec]]:
@@ -180,7 +202,9 @@ def group_specs(specs: list[RunSpec], max_size: int = MAX_GROUP_SIZE) -> list[li
     return groups
 
 
-def execute_group(specs_json: list[dict[str, Any]], progress: Progress = no_progress) -> list[RunRecord]:
+def execute_group(
+    specs_json: list[dict[str, Any]], progress: Progress = no_progress, device: str | None = None
+) -> list[RunRecord]:
     """Fit the seeds of a run group together, then run each spec's detectors; one record per spec, in order.
 
     If the joint fit fails (a NaN in one member, say), every spec is rerun alone, so each gets the record it would
@@ -189,18 +213,18 @@ def execute_group(specs_json: list[dict[str, Any]], progress: Progress = no_prog
     from mesaopt.learners import LEARNERS
 
     if len(specs_json) == 1:
-        return [execute_run(specs_json[0], progress)]
+        return [execute_run(specs_json[0], progress, device=device)]
     specs = [RunSpec.from_json(s) for s in specs_json]
     entry = LEARNERS[specs[0].learner["name"]]
     job_started = time.time()
     start = time.perf_counter()
     try:
         tasks = [_build_task(s) for s in specs]
-        config = entry.config.model_validate(_learner_params(specs[0]))
+        config = entry.config.model_validate(_learner_params(specs[0], device))
         learned = entry.fit_many(config, tasks, [_learner_seed(s) for s in specs], progress)
     except Exception:
         # the failed joint fit was part of producing them
-        return [execute_run(s, progress, job_started) for s in specs_json]
+        return [execute_run(s, progress, job_started, device) for s in specs_json]
     fit_share = (time.perf_counter() - start) / len(specs)
     records = []
     for spec, task, one in zip(specs, tasks, learned, strict=True):
@@ -210,6 +234,7 @@ def execute_group(specs_json: list[dict[str, Any]], progress: Progress = no_prog
                 lambda logger, s=spec, t=task, o=one: _finish_run(s, t, o, logger),
                 extra_s=fit_share,
                 job_started=job_started,
+                device=device,
             )
         )
     return records
@@ -218,8 +243,13 @@ def execute_group(specs_json: list[dict[str, Any]], progress: Progress = no_prog
 _progress_queue: Any = None
 
 
-def _init_worker(progress_queue: Any) -> None:
-    """Each worker uses one thread, so N workers use N cores."""
+def _init_worker(progress_queue: Any, gpus: int = 0, slots: Any = None) -> None:
+    """Each worker uses one thread, so N workers use N cores; with `gpus` GPUs, workers take them in turn (worker k
+    sees only GPU k mod gpus), so a sweep spreads over every GPU of the machine."""
+    if gpus and slots is not None:
+        with slots.get_lock():
+            slot, slots.value = slots.value, slots.value + 1
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(slot % gpus)
     import torch
 
     torch.set_num_threads(1)
@@ -227,7 +257,7 @@ def _init_worker(progress_queue: Any) -> None:
     _progress_queue = progress_queue
 
 
-def _pool_task(specs_json: list[dict[str, Any]]) -> list[RunRecord]:
+def _pool_task(specs_json: list[dict[str, Any]], device: str | None = None) -> list[RunRecord]:
     run_ids, last = [s["id"] for s in specs_json], [0.0]
 
     def report(step: int, total: int) -> None:
@@ -237,24 +267,36 @@ def _pool_task(specs_json: list[dict[str, Any]]) -> list[RunRecord]:
             for run_id in run_ids:
                 _progress_queue.put((run_id, step, total))
 
-    return execute_group(specs_json, report)
+    return execute_group(specs_json, report, device)
 
 
 def _failed(spec: RunSpec, error: str) -> RunRecord:
     return RunRecord(spec=spec.to_json(), status="failed", error=error, environment=_environment())
 
 
-def run_local(specs: list[RunSpec], workers: int, on_result: OnResult, on_progress: OnProgress) -> None:
+def visible_gpus(device: str | None) -> int:
+    """CUDA devices this machine has, counted only when a run may use one (`device` cuda or auto)."""
+    if device not in ("cuda", "auto"):
+        return 0
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def run_local(
+    specs: list[RunSpec], workers: int, on_result: OnResult, on_progress: OnProgress, device: str | None = None
+) -> None:
     """Run groups of specs in a spawn-context process pool; a dead worker costs at most its runs, never the sweep."""
     context = mp.get_context("spawn")
     progress_queue = context.Queue()
+    gpu_slots = (visible_gpus(device), context.Value("i", 0))
     crashes = dict.fromkeys((s.id for s in specs), 0)
     remaining = group_specs(specs)
     while remaining:
         with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_worker, initargs=(progress_queue,)
+            workers, mp_context=context, initializer=_init_worker, initargs=(progress_queue, *gpu_slots)
         ) as pool:
-            futures = {pool.submit(_pool_task, [s.to_json() for s in group]): group for group in remaining}
+            futures = {pool.submit(_pool_task, [s.to_json() for s in group], device): group for group in remaining}
             remaining = []
             while futures:
                 done, _ = wait(futures, timeout=PROGRESS_INTERVAL_S, return_when=FIRST_COMPLETED)
@@ -287,15 +329,37 @@ def _drain(progress_queue: Any, on_progress: OnProgress) -> None:
         on_progress(run_id, step, total)
 
 
-def _ray_task(specs_json: list[dict[str, Any]]) -> list[RunRecord]:
+def _ray_task(specs_json: list[dict[str, Any]], device: str | None = None) -> list[RunRecord]:
+    import ray
     import torch
 
     torch.set_num_threads(1)
-    return execute_group(specs_json)
+    records = execute_group(specs_json, device=device)
+    gpus = ray.get_runtime_context().get_assigned_resources().get("GPU", 0.0)
+    for record in records:
+        record.environment["ray_gpus"] = str(gpus)
+    return records
 
 
-def run_ray(specs: list[RunSpec], workers: int, address: str | None, on_result: OnResult) -> None:
-    """Run specs as Ray core tasks on an existing cluster (`address`) or on a local instance started here."""
+def trains_on_gpu(spec: RunSpec, device: str | None, cluster_gpus: float) -> bool:
+    """Whether a run's learner trains on a GPU: its device (or the override) is cuda, or auto on a cluster with
+    GPUs. Learners without a `device` parameter run on the CPU."""
+    if "device" not in spec.learner:
+        return False
+    chosen = device or spec.learner["device"]
+    return chosen == "cuda" or (chosen == "auto" and cluster_gpus > 0)
+
+
+def run_ray(
+    specs: list[RunSpec],
+    workers: int,
+    address: str | None,
+    on_result: OnResult,
+    device: str | None = None,
+    gpus_per_run: float = 1.0,
+) -> None:
+    """Run specs as Ray core tasks on an existing cluster (`address`) or on a local instance started here; a task
+    whose runs train on a GPU asks Ray for `gpus_per_run` GPUs (a fraction lets several share one)."""
     import ray
 
     started = not ray.is_initialized()
@@ -306,7 +370,11 @@ def run_ray(specs: list[RunSpec], workers: int, address: str | None, on_result: 
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
     try:
         remote = ray.remote(num_cpus=1, max_retries=RAY_MAX_RETRIES)(_ray_task)
-        pending = {remote.remote([s.to_json() for s in group]): group for group in group_specs(specs)}
+        cluster_gpus = ray.cluster_resources().get("GPU", 0.0)
+        pending = {}
+        for group in group_specs(specs):
+            gpus = gpus_per_run if trains_on_gpu(group[0], device, cluster_gpus) else 0
+            pending[remote.options(num_gpus=gpus).remote([s.to_json() for s in group], device)] = group
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
             for ref in ready:
@@ -362,8 +430,11 @@ def execute_plan(
     ray_address: str | None = None,
     on_result: OnResult | None = None,
     on_progress: OnProgress | None = None,
+    device: str | None = None,
+    gpus_per_run: float = 1.0,
 ) -> list[RunRecord]:
-    """Execute the planned runs; the parent writes each run directory as its record arrives."""
+    """Execute the planned runs; the parent writes each run directory as its record arrives. `device` overrides
+    the learners' device (None: as each study says); `gpus_per_run`: Ray's GPU request for a run on a GPU."""
     workers = worker_count(workers)
     records: list[RunRecord] = []
 
@@ -376,9 +447,9 @@ def execute_plan(
     if not plan.to_run:
         return records
     if backend == "local":
-        run_local(plan.to_run, workers, persist, on_progress or (lambda *_: None))
+        run_local(plan.to_run, workers, persist, on_progress or (lambda *_: None), device)
     elif backend == "ray":
-        run_ray(plan.to_run, workers, ray_address, persist)
+        run_ray(plan.to_run, workers, ray_address, persist, device, gpus_per_run)
     else:
         raise ValueError(f"unknown backend {backend!r}; allowed: local, ray")
     return records

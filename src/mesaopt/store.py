@@ -16,12 +16,14 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import numpy as np
-import pandas as pd
 from safetensors.numpy import save as save_safetensors
+
+if TYPE_CHECKING:  # duckdb and pandas load in the functions that query, keeping the CLI quick to start
+    import duckdb
+    import pandas as pd
 
 CATALOG = "catalog.duckdb"
 DONE = "DONE"
@@ -228,6 +230,8 @@ def _axis_number(value: Any) -> float | None:
 
 def catalog_frames(root: Path) -> dict[str, pd.DataFrame]:
     """The catalog's tables, built from the run directories."""
+    import pandas as pd
+
     runs, axes, metrics, curves = [], [], [], []
     for _path, record in iter_runs(root):
         if isinstance(record, CorruptRun):
@@ -270,6 +274,8 @@ def catalog_frames(root: Path) -> dict[str, pd.DataFrame]:
 
 def rebuild_catalog(root: Path) -> Path:
     """Recreate `<root>/catalog.duckdb` from the run directories; the parent process alone calls this."""
+    import duckdb
+
     root.mkdir(parents=True, exist_ok=True)
     frames = catalog_frames(root)
     tmp = root / f"{TMP_PREFIX}catalog-{uuid.uuid4().hex[:8]}.duckdb"
@@ -288,6 +294,8 @@ def rebuild_catalog(root: Path) -> Path:
 
 def connect(root: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the catalog, rebuilt first if absent."""
+    import duckdb
+
     path = root / CATALOG
     if not path.exists():
         rebuild_catalog(root)
@@ -296,6 +304,8 @@ def connect(root: Path) -> duckdb.DuckDBPyConnection:
 
 def metrics_frame(con: duckdb.DuckDBPyConnection, study: str, run_ids: list[str]) -> pd.DataFrame:
     """One row per run of `run_ids` in the catalog: status, error, wall time and every scalar metric as a column."""
+    import pandas as pd
+
     ids = pd.DataFrame({"run_id": run_ids})
     con.register("wanted", ids)
     try:
@@ -317,6 +327,8 @@ def metrics_frame(con: duckdb.DuckDBPyConnection, study: str, run_ids: list[str]
 
 def curves_frame(con: duckdb.DuckDBPyConnection, study: str, run_ids: list[str]) -> pd.DataFrame:
     """Every curve point (run_id, metric, idx, value) of the given runs."""
+    import pandas as pd
+
     con.register("wanted", pd.DataFrame({"run_id": run_ids}))
     try:
         return con.execute(

@@ -321,14 +321,23 @@ def _resolve_point(body: StudyBody, point: dict[str, Any], path: Path) -> tuple[
     return {"name": body.task.name, **task}, {"name": learner_name, **learner}
 
 
-def _check_body(path: Path, body: StudyBody) -> tuple[dict[str, list[Any]], list[list[str]]]:
-    """Every semantic rule a study must meet beyond its types."""
+def handles(learner_tasks: tuple[str, ...], task: str) -> bool:
+    """Whether a learner that names these tasks handles a task: by its name, or by its family (a learner of "maze"
+    handles every task of the maze family, such as `maze_set`)."""
+    return task in learner_tasks or TASKS[task].family in learner_tasks
+
+
+def _check_body(
+    path: Path, body: StudyBody, check_metrics: bool = True
+) -> tuple[dict[str, list[Any]], list[list[str]]]:
+    """Every semantic rule a study must meet beyond its types (hypothesis metrics only with `check_metrics`: naming
+    a detector's metrics imports the detector, which listing studies and their run ids does not need)."""
     if body.task.name not in TASKS:
         raise _fail(path, "task.name", body.task.name, f"not a known task; allowed: {', '.join(sorted(TASKS))}")
     for name in body.learners:
         if name not in LEARNERS:
             raise _fail(path, "learners", name, f"not a known learner; allowed: {', '.join(sorted(LEARNERS))}")
-        if body.task.name not in LEARNERS[name].tasks:
+        if not handles(LEARNERS[name].tasks, body.task.name):
             handled = ", ".join(LEARNERS[name].tasks)
             raise _fail(path, f"learners.{name}", name, f"this learner handles only the tasks: {handled}")
     for i, det in enumerate(body.detectors):
@@ -357,11 +366,11 @@ def _check_body(path: Path, body: StudyBody) -> tuple[dict[str, list[Any]], list
         groups.append(["learner"])
     if not axes:
         raise _fail(path, "sweep", body.sweep, "empty sweep; name at least one axis with a non-empty list")
-    metrics = {f"{d}.{m}" for d in body.detectors for m in DETECTORS[d].metrics}
+    metrics = {f"{d}.{m}" for d in body.detectors for m in DETECTORS[d].metrics} if check_metrics else set()
     for i, hyp in enumerate(body.hypotheses):
         if hyp.axis not in axes:
             raise _fail(path, f"hypotheses[{i}].axis", hyp.axis, f"not an axis of this study; allowed: {list(axes)}")
-        if hyp.metric not in metrics and not hyp.metric.startswith(TRAIN_METRIC_PREFIX):
+        if check_metrics and hyp.metric not in metrics and not hyp.metric.startswith(TRAIN_METRIC_PREFIX):
             shown = ", ".join(sorted(metrics))
             raise _fail(
                 path,
@@ -377,11 +386,18 @@ def _check_body(path: Path, body: StudyBody) -> tuple[dict[str, list[Any]], list
     return axes, groups
 
 
-def load_study(path: Path | str, scale: str = "quick") -> Study:
-    """Read, validate and resolve a study file at one scale; raise StudyError on any problem."""
-    path = Path(path)
+def load_study(path: Path | str, scale: str = "quick", check_metrics: bool = True) -> Study:
+    """Read, validate and resolve a study file at one scale; raise StudyError on any problem.
+
+    `check_metrics=False` skips checking the hypotheses' metric names against the detectors (see `_check_body`)."""
     if scale not in SCALES:
         raise StudyError(f"{path}: scale {scale!r} is unknown; allowed: {', '.join(SCALES)}")
+    return load_scales(path, check_metrics)[scale]
+
+
+def load_scales(path: Path | str, check_metrics: bool = True) -> dict[str, Study]:
+    """Read and validate a study file once and resolve it at every scale (each scale is validated either way)."""
+    path = Path(path)
     if not STUDY_ID.fullmatch(path.stem):
         raise StudyError(f"{path}: the file name is the study id and may hold only letters, digits, '_', '-', '.'")
     try:
@@ -395,17 +411,21 @@ def load_study(path: Path | str, scale: str = "quick") -> Study:
     except ValidationError as exc:
         raise _pydantic_error(path, exc, StudyFile) from None
     base = {k: v for k, v in raw.items() if k != "scales"}
-    study_from_document(path.stem, base, scale, path)
+    study_from_document(path.stem, base, "base", path, check_metrics=check_metrics)
+    scales = {}
     for name in SCALES:
-        prefix = f"scales.{name}"
-        study = study_from_document(path.stem, _merge(base, raw["scales"][name]), name, path, prefix)
-        if name == scale:
-            chosen = study
-    return chosen
+        merged = _merge(base, raw["scales"][name])
+        scales[name] = study_from_document(path.stem, merged, name, path, f"scales.{name}", check_metrics)
+    return scales
 
 
 def study_from_document(
-    study_id: str, document: dict[str, Any], scale: str, path: Path | None = None, prefix: str = ""
+    study_id: str,
+    document: dict[str, Any],
+    scale: str,
+    path: Path | None = None,
+    prefix: str = "",
+    check_metrics: bool = True,
 ) -> Study:
     """Validate one merged study document (the base with a scale's overrides) and expand it once."""
     path = path or Path(f"{study_id}.toml")
@@ -413,7 +433,7 @@ def study_from_document(
         body = StudyBody.model_validate(document)
     except ValidationError as exc:
         raise _pydantic_error(path, exc, StudyBody, prefix) from None
-    axes, groups = _check_body(path, body)
+    axes, groups = _check_body(path, body, check_metrics)
     study = Study(study_id, path, scale, body, document, axes, groups)
     study.runs()
     return study

@@ -28,7 +28,7 @@ CHEAP = {
 
 
 def invoke(tmp_path, *args: str):
-    return CliRunner().invoke(app, ["theory", *args, "--out-dir", str(tmp_path / "out"), "--store", str(tmp_path)])
+    return CliRunner().invoke(app, ["theory", *args, "--report-dir", str(tmp_path / "out"), "--out", str(tmp_path)])
 
 
 @pytest.mark.parametrize("name", list(THEORIES))

@@ -1,147 +1,161 @@
-"""The detector battery, by name. Each detector maps (LearnedAlgorithm, Task) to named metrics."""
+"""The detector battery, by name. Each detector maps (LearnedAlgorithm, Task) to named metrics.
+
+Entries name their function and metric names as "module:attribute" and import them on first use (see
+`mesaopt.registry`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from mesaopt.detectors import (
-    agreement,
-    compute,
-    extrapolation,
-    games,
-    games_battery,
-    icl,
-    match,
-    power,
-    probe,
-    profile,
-    program_battery,
-    retarget,
-    transfer,
-)
-from mesaopt.learners.base import LearnedAlgorithm
-from mesaopt.tasks.base import Task
+from mesaopt.registry import Deferred, Lazy, Registry, resolve
+
+if TYPE_CHECKING:
+    from mesaopt.learners.base import LearnedAlgorithm
+    from mesaopt.tasks.base import Task
+
 
 MAZE, WORD, ICL, GAMES = frozenset({"maze"}), frozenset({"word"}), frozenset({"icl"}), frozenset({"games"})
+"""Task families (`TaskEntry.family`) a detector can apply to."""
 
 
-@dataclass(frozen=True)
 class DetectorEntry:
-    """A detector, the metric names it returns, what it measures, and the task families it applies to."""
+    """A detector, the metric names it returns, what it measures (`run` and `metrics` may be references), and the
+    task families whose instances it can read: a study naming it for a task of another family is refused."""
 
-    run: Callable[[LearnedAlgorithm, Task], dict[str, float | list[float]]]
-    metrics: tuple[str, ...]
-    summary: str
-    families: frozenset[str]
-    """Task families (`TaskEntry.family`) whose instances it can read; a study naming it for another is refused."""
+    run: Callable[[LearnedAlgorithm, Task], dict[str, float | list[float]]] = Lazy()
+    metrics: tuple[str, ...] = Lazy()
+    summary: str = Lazy(strings=False)
+
+    def __init__(self, run: Any, metrics: Any, summary: str, families: frozenset[str]) -> None:
+        self.run, self.metrics, self.summary, self.families = run, metrics, summary, families
 
 
-DETECTORS: dict[str, DetectorEntry] = {
+POWER_BASELINE = "mesaopt.detectors.power:BASELINE"
+"""The power detector's baseline, stated in its summary."""
+
+BUILTIN_DETECTORS: dict[str, DetectorEntry] = {
     "transfer": DetectorEntry(
-        transfer.transfer,
-        transfer.METRICS,
+        "mesaopt.detectors.transfer:transfer",
+        "mesaopt.detectors.transfer:METRICS",
         "success on novel instances relative to the training pool",
         MAZE | WORD,
     ),
     "extrapolation": DetectorEntry(
-        extrapolation.extrapolation,
-        extrapolation.METRICS,
+        "mesaopt.detectors.extrapolation:extrapolation",
+        "mesaopt.detectors.extrapolation:METRICS",
         "success on harder mazes, iterations scaled to them",
         MAZE,
     ),
     "loops": DetectorEntry(
-        extrapolation.loop_success,
-        extrapolation.LOOP_METRICS,
-        "success on novel-size mazes with loops, where pruning rules fail and search does not",
+        "mesaopt.detectors.extrapolation:loop_success",
+        "mesaopt.detectors.extrapolation:LOOP_METRICS",
+        "success on harder-size mazes with loops, where pruning rules fail and search does not",
         MAZE,
     ),
     "compute": DetectorEntry(
-        compute.compute_scaling,
-        compute.METRICS,
+        "mesaopt.detectors.compute:compute_scaling",
+        "mesaopt.detectors.compute:METRICS",
         "success against run-time iterations: curve, slope, overthinking",
         MAZE,
     ),
     "probe": DetectorEntry(
-        probe.search_state_probe,
-        probe.METRICS,
+        "mesaopt.detectors.probe:search_state_probe",
+        "mesaopt.detectors.probe:METRICS",
         "which reference state (BFS, dead-end filling, wall following) hidden states encode, above controls",
         MAZE,
     ),
     "retarget": DetectorEntry(
-        retarget.retarget,
-        retarget.METRICS,
+        "mesaopt.detectors.retarget:retarget",
+        "mesaopt.detectors.retarget:METRICS",
         "moved goal: outputs that follow it vs go to the old goal",
         MAZE,
     ),
     "match": DetectorEntry(
-        match.algorithm_match,
-        match.METRICS,
+        "mesaopt.detectors.match:algorithm_match",
+        "mesaopt.detectors.match:METRICS",
         "agreement with BFS vs with the nearest memorized answer",
         MAZE,
     ),
     "power": DetectorEntry(
-        power.optimization_power,
-        power.METRICS,
-        "optimization power in bits on pool and novel mazes; baseline: " + power.BASELINE,
+        "mesaopt.detectors.power:optimization_power",
+        "mesaopt.detectors.power:METRICS",
+        Deferred(lambda: "optimization power in bits on pool and novel mazes; baseline: " + resolve(POWER_BASELINE)),
         MAZE,
     ),
     "profile": DetectorEntry(
-        profile.profile_detector,
-        profile.METRICS,
+        "mesaopt.detectors.profile:profile_detector",
+        "mesaopt.detectors.profile:METRICS",
         "the whole maze battery plus a failed/memorizer/heuristic/searcher label",
         MAZE,
     ),
     "label_agreement": DetectorEntry(
-        agreement.label_agreement,
-        agreement.METRICS,
+        "mesaopt.detectors.agreement:label_agreement",
+        "mesaopt.detectors.agreement:METRICS",
         "the task family's battery label vs a program's structural label (1 or 0)",
         MAZE | WORD,
     ),
     "step_budget": DetectorEntry(
-        program_battery.step_budget,
-        program_battery.BUDGET_METRICS,
+        "mesaopt.detectors.program_battery:step_budget",
+        "mesaopt.detectors.program_battery:BUDGET_METRICS",
         "word tasks: success against the interpreter's step budget; ramp = doublings over which success accrues",
         WORD,
     ),
     "answer_match": DetectorEntry(
-        program_battery.answer_match,
-        program_battery.MATCH_METRICS,
+        "mesaopt.detectors.program_battery:answer_match",
+        "mesaopt.detectors.program_battery:MATCH_METRICS",
         "word tasks: agreement with the ground-truth optimizer vs with the nearest pool instance's answer",
         WORD,
     ),
     "program_profile": DetectorEntry(
-        program_battery.program_profile_detector,
-        program_battery.PROFILE_METRICS,
+        "mesaopt.detectors.program_battery:program_profile_detector",
+        "mesaopt.detectors.program_battery:PROFILE_METRICS",
         "word tasks: transfer, step budget, answer match, harder success, and a memorizer/heuristic/searcher label",
         WORD,
     ),
     "games_accuracy": DetectorEntry(
-        games.games_accuracy, games.ACCURACY_METRICS, "games: decisive move accuracy", GAMES
+        "mesaopt.detectors.games:games_accuracy",
+        "mesaopt.detectors.games:ACCURACY_METRICS",
+        "games: decisive move accuracy",
+        GAMES,
     ),
     "games_probe": DetectorEntry(
-        games.games_probe, games.PROBE_METRICS, "games: probes of values k plies ahead", GAMES
+        "mesaopt.detectors.games:games_probe",
+        "mesaopt.detectors.games:PROBE_METRICS",
+        "games: probes of values k plies ahead",
+        GAMES,
     ),
-    "games_power": DetectorEntry(games.games_power, games.POWER_METRICS, "games: optimization power in bits", GAMES),
+    "games_power": DetectorEntry(
+        "mesaopt.detectors.games:games_power",
+        "mesaopt.detectors.games:POWER_METRICS",
+        "games: optimization power in bits",
+        GAMES,
+    ),
     "games_profile": DetectorEntry(
-        games_battery.games_profile, games_battery.METRICS, "games: the whole games battery and a label", GAMES
+        "mesaopt.detectors.games_battery:games_profile",
+        "mesaopt.detectors.games_battery:METRICS",
+        "games: the whole games battery and a label",
+        GAMES,
     ),
     "icl_baselines": DetectorEntry(
-        icl.icl_baselines,
-        icl.BASELINE_METRICS,
+        "mesaopt.detectors.icl:icl_baselines",
+        "mesaopt.detectors.icl:BASELINE_METRICS",
         "in-context regression: distance to ridge and to dMMSE",
         ICL,
     ),
     "gd_alignment": DetectorEntry(
-        icl.gd_alignment,
-        icl.GD_METRICS,
+        "mesaopt.detectors.icl:gd_alignment",
+        "mesaopt.detectors.icl:GD_METRICS",
         "in-context regression: predictions and sensitivities vs tuned GD",
         ICL,
     ),
     "icl_transfer": DetectorEntry(
-        icl.icl_transfer,
-        icl.TRANSFER_METRICS,
+        "mesaopt.detectors.icl:icl_transfer",
+        "mesaopt.detectors.icl:TRANSFER_METRICS",
         "in-context regression: novel-task vs pool-task error",
         ICL,
     ),
 }
+
+DETECTORS: Registry[DetectorEntry] = Registry("mesaopt.detectors", DetectorEntry, BUILTIN_DETECTORS)

@@ -1,104 +1,157 @@
-"""Base optimizers and the hypothesis spaces they search, by name. Each produces a LearnedAlgorithm."""
+"""Base optimizers and the hypothesis spaces they search, by name. Each produces a LearnedAlgorithm.
+
+Entries name their config and fit function as "module:attribute" and import them on first use (see
+`mesaopt.registry`); configs live in light modules (`learners.config`, `learners.programs.maze_config`) so that a
+study file validates without importing torch.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from pydantic import BaseModel
+from mesaopt.registry import Deferred, Lazy, Registry
 
-from mesaopt.learners import game_nets, neural
-from mesaopt.learners.base import LearnedAlgorithm, Progress
-from mesaopt.learners.bfs import BFSConfig, fit_bfs
-from mesaopt.learners.game_players import PlayerConfig, fit_player
-from mesaopt.learners.game_programs import GameProgramConfig, fit_game_program
-from mesaopt.learners.icl import GPTConfig, LSAConfig, fit_gpt, fit_lsa
-from mesaopt.learners.lookup import LookupConfig, fit_lookup
-from mesaopt.learners.planner_probe import fit_planner_costnet
-from mesaopt.learners.programs import learners as programs
-from mesaopt.learners.programs import maze_learner as maze_programs
-from mesaopt.learners.reachability import ReachabilityConfig, fit_reachability
-from mesaopt.learners.speed_prior import SpeedPriorConfig, fit_speed_prior
-from mesaopt.tasks.base import Task
+if TYPE_CHECKING:
+    import numpy as np
+    from pydantic import BaseModel
 
-FitMany = Callable[[BaseModel, list[Task], list[np.random.SeedSequence], Progress], list[LearnedAlgorithm]]
+    from mesaopt.learners.base import LearnedAlgorithm, Progress
+    from mesaopt.tasks.base import Task
+
+    FitMany = Callable[[BaseModel, list[Task], list[np.random.SeedSequence], Progress], list[LearnedAlgorithm]]
 
 
-@dataclass(frozen=True)
 class LearnerEntry:
-    """How a study names a learner: its config model, its fit function and the tasks it handles."""
+    """How a study names a learner: its config model, its fit function and the tasks it handles.
 
-    config: type[BaseModel]
-    fit: Callable[[BaseModel, Task, np.random.SeedSequence, Progress], LearnedAlgorithm]
-    summary: str
-    tasks: tuple[str, ...]
-    fit_many: FitMany | None = None
+    `config`, `fit` and `fit_many` may be given as "module:attribute" strings or `Deferred` thunks."""
+
+    config: type[BaseModel] = Lazy()
+    fit: Callable[[BaseModel, Task, np.random.SeedSequence, Progress], LearnedAlgorithm] = Lazy()
+    fit_many: FitMany | None = Lazy()
     """Optional: fit the seeds of a run group together (one task and seed per member), same results as `fit`."""
 
-
-def _neural(kind: str, config: type[BaseModel], summary: str) -> LearnerEntry:
-    fit, fit_many = neural.fitter(kind)
-    return LearnerEntry(config, fit, summary, ("maze",), fit_many)
+    def __init__(self, config: Any, fit: Any, summary: str, tasks: tuple[str, ...], fit_many: Any = None) -> None:
+        self.config, self.fit, self.summary, self.tasks, self.fit_many = config, fit, summary, tasks, fit_many
 
 
-LEARNERS: dict[str, LearnerEntry] = {
+CONFIG = "mesaopt.learners.config:"
+PROGRAMS = "mesaopt.learners.programs.learners:"
+MAZE_PROGRAMS = "mesaopt.learners.programs.maze_learner:"
+MAZE_PROGRAM_CONFIG = "mesaopt.learners.programs.maze_config:"
+WORD_TASKS = ("hash_inversion", "deploy")
+
+
+def _neural(kind: str, config: str, summary: str) -> LearnerEntry:
+    def fitters() -> tuple[Callable, Callable]:
+        return importlib.import_module("mesaopt.learners.neural").fitter(kind)
+
+    return LearnerEntry(
+        CONFIG + config, Deferred(lambda: fitters()[0]), summary, ("maze",), Deferred(lambda: fitters()[1])
+    )
+
+
+BUILTIN_LEARNERS: dict[str, LearnerEntry] = {
     "enumerate": LearnerEntry(
-        programs.EnumerateConfig, programs.fit_enumerate, "Levin enumeration of DSL programs", programs.TASKS
+        PROGRAMS + "EnumerateConfig", PROGRAMS + "fit_enumerate", "Levin enumeration of DSL programs", WORD_TASKS
     ),
-    "hillclimb": LearnerEntry(programs.LocalConfig, programs.fit_hillclimb, "mutation hill-climbing", programs.TASKS),
+    "hillclimb": LearnerEntry(
+        PROGRAMS + "LocalConfig", PROGRAMS + "fit_hillclimb", "mutation hill-climbing", WORD_TASKS
+    ),
     "genetic": LearnerEntry(
-        programs.LocalConfig, programs.fit_genetic, "genetic algorithm on programs", programs.TASKS
+        PROGRAMS + "LocalConfig", PROGRAMS + "fit_genetic", "genetic algorithm on programs", WORD_TASKS
     ),
     "structure": LearnerEntry(
-        programs.StructureConfig, programs.fit_structure, "seed 003's Hfh/Hsd/Hfd in the DSL", ("deploy",)
+        PROGRAMS + "StructureConfig", PROGRAMS + "fit_structure", "seed 003's Hfh/Hsd/Hfd in the DSL", ("deploy",)
     ),
     "maze_enumerate": LearnerEntry(
-        maze_programs.MazeEnumerateConfig,
-        maze_programs.fit_maze_enumerate,
+        MAZE_PROGRAM_CONFIG + "MazeEnumerateConfig",
+        MAZE_PROGRAMS + "fit_maze_enumerate",
         "Levin enumeration of maze programs (stored paths, tables, greedy, BFS, sequence search) under c + g*log2(t)",
-        maze_programs.TASKS,
+        ("maze",),
     ),
     "maze_hillclimb": LearnerEntry(
-        maze_programs.MazeLocalConfig, maze_programs.fit_maze_hillclimb, "hill-climbing on maze programs", ("maze",)
+        MAZE_PROGRAM_CONFIG + "MazeLocalConfig",
+        MAZE_PROGRAMS + "fit_maze_hillclimb",
+        "hill-climbing on maze programs",
+        ("maze",),
     ),
     "maze_genetic": LearnerEntry(
-        maze_programs.MazeLocalConfig, maze_programs.fit_maze_genetic, "genetic algorithm on maze programs", ("maze",)
+        MAZE_PROGRAM_CONFIG + "MazeLocalConfig",
+        MAZE_PROGRAMS + "fit_maze_genetic",
+        "genetic algorithm on maze programs",
+        ("maze",),
     ),
-    "lookup": LearnerEntry(LookupConfig, fit_lookup, "memorizes the train pool's answers", ("maze",)),
-    "bfs": LearnerEntry(BFSConfig, fit_bfs, "exact breadth-first search, no training", ("maze",)),
-    "tabular": _neural("tabular", neural.TabularConfig, "a free output per stored instance: memorizes by construction"),
-    "mlp": _neural("mlp", neural.MLPConfig, "MLP over the flattened grid, trained by SGD"),
-    "cnn": _neural("cnn", neural.CNNConfig, "feed-forward conv net of fixed depth, trained by SGD"),
-    "recurrent": _neural("recurrent", neural.RecurrentConfig, "recurrent conv net; iterations free at test"),
-    "transformer": _neural("transformer", neural.TransformerConfig, "small transformer, one token per cell"),
-    "planner": _neural("planner", neural.PlannerConfig, "differentiable value iteration; learns only the cost map"),
-    "hypernet": _neural("hypernet", neural.HypernetConfig, "recurrent or cnn weights from a short learned code"),
+    "lookup": LearnerEntry(
+        "mesaopt.learners.lookup:LookupConfig",
+        "mesaopt.learners.lookup:fit_lookup",
+        "memorizes the train pool's answers",
+        ("maze",),
+    ),
+    "bfs": LearnerEntry(
+        CONFIG + "BFSConfig", "mesaopt.learners.bfs:fit_bfs", "exact breadth-first search, no training", ("maze",)
+    ),
+    "tabular": _neural("tabular", "TabularConfig", "a free output per stored instance: memorizes by construction"),
+    "mlp": _neural("mlp", "MLPConfig", "MLP over the flattened grid, trained by SGD"),
+    "cnn": _neural("cnn", "CNNConfig", "feed-forward conv net of fixed depth, trained by SGD"),
+    "recurrent": _neural("recurrent", "RecurrentConfig", "recurrent conv net; iterations free at test"),
+    "transformer": _neural("transformer", "TransformerConfig", "small transformer, one token per cell"),
+    "planner": _neural("planner", "PlannerConfig", "differentiable value iteration; learns only the cost map"),
+    "hypernet": _neural("hypernet", "HypernetConfig", "recurrent or cnn weights from a short learned code"),
     "planner_costnet": LearnerEntry(
-        neural.PlannerConfig, fit_planner_costnet, "the planner; probes read only its learned cost net", ("maze",)
+        CONFIG + "PlannerConfig",
+        "mesaopt.learners.planner_probe:fit_planner_costnet",
+        "the planner; probes read only its learned cost net",
+        ("maze",),
     ),
     "speed_prior": LearnerEntry(
-        SpeedPriorConfig, fit_speed_prior, "recurrent; iterations raised until training mazes are solved", ("maze",)
+        CONFIG + "SpeedPriorConfig",
+        "mesaopt.learners.speed_prior:fit_speed_prior",
+        "recurrent; iterations raised until training mazes are solved",
+        ("maze",),
     ),
     "reachability": LearnerEntry(
-        ReachabilityConfig, fit_reachability, "memorizing vs generalizing net from one init; path losses", ("maze",)
+        CONFIG + "ReachabilityConfig",
+        "mesaopt.learners.reachability:fit_reachability",
+        "memorizing vs generalizing net from one init; path losses",
+        ("maze",),
     ),
-    "player": LearnerEntry(PlayerConfig, fit_player, "games: a hand-written player of known nature", ("games",)),
+    "lsa": LearnerEntry(
+        CONFIG + "LSAConfig", "mesaopt.learners.icl:fit_lsa", "linear self-attention trained by SGD", ("icl",)
+    ),
+    "gpt": LearnerEntry(
+        CONFIG + "GPTConfig", "mesaopt.learners.icl:fit_gpt", "small pre-LN causal transformer trained by SGD", ("icl",)
+    ),
+    "player": LearnerEntry(
+        "mesaopt.learners.game_players:PlayerConfig",
+        "mesaopt.learners.game_players:fit_player",
+        "games: a hand-written player of known nature",
+        ("games",),
+    ),
     "game_program": LearnerEntry(
-        GameProgramConfig, fit_game_program, "games: rule lists vs lookahead under c + g*log2(t)", ("games",)
+        "mesaopt.learners.game_programs:GameProgramConfig",
+        "mesaopt.learners.game_programs:fit_game_program",
+        "games: rule lists vs lookahead under c + g*log2(t)",
+        ("games",),
     ),
-    "game_mlp": LearnerEntry(
-        game_nets.GameMLPConfig, game_nets.fit_game_net("mlp"), "games: policy/value MLP", ("games",)
-    ),
-    "game_transformer": LearnerEntry(
-        game_nets.GameTransformerConfig, game_nets.fit_game_net("transformer"), "games: board transformer", ("games",)
-    ),
-    "game_recurrent": LearnerEntry(
-        game_nets.GameRecurrentConfig, game_nets.fit_game_net("recurrent"), "games: recurrent net", ("games",)
-    ),
-    "lsa": LearnerEntry(LSAConfig, fit_lsa, "linear self-attention trained by SGD", ("icl",)),
-    "gpt": LearnerEntry(GPTConfig, fit_gpt, "small pre-LN causal transformer trained by SGD", ("icl",)),
+    **{
+        f"game_{kind}": LearnerEntry(
+            f"mesaopt.learners.game_nets:Game{label}Config",
+            Deferred(lambda kind=kind: importlib.import_module("mesaopt.learners.game_nets").fit_game_net(kind)),
+            summary,
+            ("games",),
+        )
+        for kind, label, summary in (
+            ("mlp", "MLP", "games: policy/value MLP"),
+            ("transformer", "Transformer", "games: board transformer"),
+            ("recurrent", "Recurrent", "games: recurrent net"),
+        )
+    },
 }
+
+LEARNERS: Registry[LearnerEntry] = Registry("mesaopt.learners", LearnerEntry, BUILTIN_LEARNERS)
 
 
 def fit_learner(

@@ -6,17 +6,11 @@ import inspect
 import zlib
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from mesaopt.learners.base import Progress
+from mesaopt.learners.config import BFSConfig
 from mesaopt.tasks import maze
 from mesaopt.tasks.base import Task
-
-
-class BFSConfig(BaseModel):
-    """The exact optimizer has no knobs."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class BFSSolver:

@@ -9,25 +9,22 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pydantic import Field
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from mesaopt.learners.base import Progress, no_progress
+from mesaopt.learners.config import (
+    NeuralConfig,
+)
 from mesaopt.learners.lookup import hamming_distances
-from mesaopt.learners.models.cnn import ConvNet
-from mesaopt.learners.models.hypernet import HyperNet
-from mesaopt.learners.models.mlp import MLP
 from mesaopt.learners.models.planner import ValueIterationPlanner
-from mesaopt.learners.models.recurrent import Cell, RecurrentNet
-from mesaopt.learners.models.tabular import Table
-from mesaopt.learners.models.transformer import GridTransformer
-from mesaopt.learners.sgd import SGDConfig, TrainResult, seeded_module, train_many
+from mesaopt.learners.models.recurrent import RecurrentNet
+from mesaopt.learners.sgd import TrainResult, seeded_module, train_many
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.maze_grid import MazeBatch
 
@@ -50,80 +47,6 @@ HOOK_PREFIX = {
 }
 
 
-class NeuralConfig(SGDConfig):
-    """Training-loop knobs shared by all neural learners (see SGDConfig); each learner adds its architecture."""
-
-    steps: int = Field(default=300, ge=1, description="optimizer steps (training iterations)")
-    lr: float = Field(default=2e-3, gt=0, description="peak learning rate of AdamW")
-
-
-class TabularConfig(NeuralConfig):
-    """A free output per stored instance."""
-
-    lr: float = Field(default=0.5, gt=0, description="peak learning rate (free logits move fast)")
-    max_entries: int = Field(default=4096, ge=1, description="instances stored when the pool is infinite")
-
-
-class MLPConfig(NeuralConfig):
-    width: int = Field(default=256, ge=1, description="hidden units per layer")
-    depth: int = Field(default=2, ge=1, description="hidden layers")
-
-
-class CNNConfig(NeuralConfig):
-    width: int = Field(default=32, ge=1, description="channels per layer")
-    depth: int = Field(default=6, ge=1, description="3x3 conv layers (receptive field 2*depth+1)")
-
-
-class RecurrentConfig(NeuralConfig):
-    width: int = Field(default=32, ge=1, description="channels of the recurrent state")
-    depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
-    iterations: int = Field(default=20, ge=1, description="iterations T at training (and the default at test)")
-    tied: bool = Field(default=True, description="one block shared by all iterations; False: one per iteration")
-    cell: Cell = Field(
-        default="relu", description="residual ReLU step; 'norm': the same, each cell's state rescaled to unit RMS"
-    )
-    open_only: bool = Field(default=False, description="zero the state on wall cells after every step")
-    progressive: bool = Field(default=True, description="progressive loss: n steps without grad, then k with grad")
-    horizon: float = Field(
-        default=1.0,
-        ge=1,
-        description="progressive loss: the no-grad prefix n is drawn below horizon*T (not T) by the end of training",
-    )
-    horizon_start: float = Field(
-        default=0.3, ge=0, lt=1, description="fraction of the steps trained with n < T before the prefix grows"
-    )
-    deep_supervision: bool = Field(
-        default=False, description="loss averaged over read-outs of the last half of the iterations (not progressive)"
-    )
-    ponder_cost: float | None = Field(
-        default=None, ge=0, description="learned halting with this cost per expected step; None: no halting"
-    )
-    stateful: bool = Field(default=False, description="carry the state from one episode (batch) to the next")
-
-
-class TransformerConfig(NeuralConfig):
-    lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
-    width: int = Field(default=64, ge=1, description="residual stream width")
-    depth: int = Field(default=2, ge=1, description="transformer blocks")
-    heads: int = Field(default=4, ge=1, description="attention heads")
-
-
-class PlannerConfig(NeuralConfig):
-    lr: float = Field(default=1e-2, gt=0, description="peak learning rate of AdamW")
-    width: int = Field(default=16, ge=1, description="channels of the cost-map conv net")
-    depth: int = Field(default=2, ge=0, description="3x3 conv layers of the cost-map net")
-    iterations: int | None = Field(default=None, ge=1, description="value-iteration steps; None: H*W/2 of training")
-
-
-class HypernetConfig(NeuralConfig):
-    lr: float = Field(default=5e-2, gt=0, description="peak learning rate of AdamW")
-    target: Literal["recurrent", "cnn"] = Field(default="recurrent", description="the net whose weights are coded")
-    code_size: int = Field(default=64, ge=1, description="numbers in the learned code (the funnel's width)")
-    width: int = Field(default=32, ge=1, description="channels of the target net")
-    depth: int = Field(default=2, ge=1, description="convs per iteration (recurrent) or layers (cnn)")
-    iterations: int = Field(default=20, ge=1, description="iterations of a recurrent target")
-
-
 def as_input(grids: np.ndarray) -> torch.Tensor:
     """uint8 grids (B,3,H,W) -> float tensor."""
     return torch.from_numpy(np.ascontiguousarray(grids)).float()
@@ -136,39 +59,10 @@ def _grid_shape(task: Task, seed: np.random.SeedSequence) -> tuple[int, int]:
 
 
 def build_model(kind: str, config: NeuralConfig, shape: tuple[int, int], entries: int = 0) -> Callable[[], nn.Module]:
-    """A constructor for the learner's module (called under a seeded torch generator)."""
-    height, width = shape
-    if kind == "tabular":
-        return lambda: Table(entries, height, width)
-    if kind == "mlp":
-        return lambda: MLP(height, width, config.width, config.depth)
-    if kind == "cnn":
-        return lambda: ConvNet(config.width, config.depth)
-    if kind == "recurrent":
-
-        def recurrent() -> nn.Module:
-            net = RecurrentNet(
-                config.width,
-                config.depth,
-                config.iterations,
-                config.tied,
-                config.ponder_cost is not None,
-                config.cell,
-                config.open_only,
-            )
-            net.supports_vmap = not config.stateful
-            return net
-
-        return recurrent
-    if kind == "transformer":
-        return lambda: GridTransformer(config.width, config.depth, config.heads)
-    if kind == "planner":
-        return lambda: ValueIterationPlanner(config.width, config.depth, config.iterations or height * width // 2)
-    if kind == "hypernet":
-        if config.target == "recurrent":
-            return lambda: HyperNet(RecurrentNet(config.width, config.depth, config.iterations), config.code_size)
-        return lambda: HyperNet(ConvNet(config.width, config.depth), config.code_size)
-    raise ValueError(f"unknown neural learner {kind!r}")
+    """A constructor for the learner's module (called under a seeded torch generator): the config builds it."""
+    if config.kind != kind:
+        raise ValueError(f"neural learner {kind!r} got a {type(config).__name__} (a {config.kind or 'no'} network)")
+    return config.network(shape, entries)
 
 
 def _bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -397,6 +291,26 @@ def _summary(result: TrainResult) -> dict[str, Any]:
     return out
 
 
+def _table_rows(task: Task, seed: np.random.SeedSequence, config: NeuralConfig):
+    """The mazes the tabular net keeps a row for: the train pool, or its own sample when the pool is infinite."""
+    pool = task.train_pool()
+    return pool if pool is not None else task.sample_train(config.max_entries, np.random.default_rng(seed))
+
+
+def restore_neural(
+    kind: str, config: NeuralConfig, task: Task, seed: np.random.SeedSequence, arrays: dict[str, np.ndarray]
+) -> NeuralSolver:
+    """A trained network from its saved parameters (`artifacts`), built as `fit_neural_many` built it."""
+    shape = _grid_shape(task, seed)
+    keys, entries = None, 0
+    if kind == "tabular":
+        keys = np.asarray(_table_rows(task, seed, config).inputs)
+        entries = len(keys)
+    module = seeded_module(build_model(kind, config, shape, entries), seed)
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()}, strict=False)
+    return NeuralSolver(kind, module, module, shape, keys=keys)
+
+
 def fit_neural_many(
     kind: str,
     config: NeuralConfig,
@@ -411,9 +325,7 @@ def fit_neural_many(
     entries = 0
     if kind == "tabular":
         for task, seed in zip(tasks, seeds, strict=True):
-            pool = task.train_pool()
-            if pool is None:
-                pool = task.sample_train(config.max_entries, np.random.default_rng(seed))
+            pool = _table_rows(task, seed, config)
             keys_per_task.append(np.asarray(pool.inputs))
             targets_per_task.append(task.solutions(pool).astype(np.float32))
         entries = len(keys_per_task[0])

@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 from mesaopt.learners.base import Progress
-from mesaopt.learners.neural import NeuralSolver, PlannerConfig, fitter
+from mesaopt.learners.config import PlannerConfig
+from mesaopt.learners.neural import NeuralSolver, fitter
 
 
 class CostNetView(NeuralSolver):

@@ -12,19 +12,17 @@ the chord (an approximately monotone path when the end is lower). The generalizi
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pydantic import Field
 from torch import nn
 from torch.func import functional_call
 
 from mesaopt.learners.base import Progress
+from mesaopt.learners.config import NeuralConfig, ReachabilityConfig, RecurrentConfig
 from mesaopt.learners.models.cnn import ConvNet
 from mesaopt.learners.models.recurrent import RecurrentNet
-from mesaopt.learners.neural import NeuralConfig, NeuralSolver, RecurrentConfig, as_input, make_loss
+from mesaopt.learners.neural import NeuralSolver, as_input, make_loss
 from mesaopt.learners.sgd import seeded_module, train_many
 from mesaopt.tasks.base import Task, derive
 
@@ -37,17 +35,6 @@ SEGMENTS = {
     "memorize_general": ("memorize", "general"),
 }
 """The three straight lines measured, by metric name."""
-
-
-class ReachabilityConfig(NeuralConfig):
-    """The architecture trained twice from one initialization, and the interpolation grid."""
-
-    arch: Literal["recurrent", "cnn"] = Field(default="recurrent", description="network trained both ways")
-    width: int = Field(default=16, ge=1, description="channels")
-    depth: int = Field(default=2, ge=1, description="convs per iteration (recurrent) or layers (cnn)")
-    iterations: int = Field(default=8, ge=1, description="iterations of a recurrent net")
-    memorize_pool: int = Field(default=8, ge=1, description="training mazes of the memorizing run")
-    points: int = Field(default=11, ge=3, description="points per interpolation segment, ends included")
 
 
 def barrier(losses: list[float]) -> float:

@@ -20,16 +20,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 from torch.utils._pytree import tree_map
 
 from mesaopt.learners.base import Progress, no_progress
+from mesaopt.learners.config import SGDConfig
 from mesaopt.tasks.base import derive
 
 Batch = Any
@@ -43,30 +43,6 @@ CLIP_EPS = 1e-6
 
 class TrainingDiverged(FloatingPointError):
     """The loss or the gradient became NaN or infinite; the run is recorded as failed with this message."""
-
-
-class SGDConfig(BaseModel):
-    """Every knob of the training loop, shared by all neural learners."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    steps: int = Field(default=1000, ge=1, description="optimizer steps (training iterations)")
-    batch_size: int = Field(default=64, ge=1, description="instances per step and per seed")
-    lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
-    schedule: Literal["constant", "cosine", "linear"] = Field(default="cosine", description="decay after warmup")
-    warmup: int = Field(default=0, ge=0, description="steps of linear warmup from 0 to lr")
-    weight_decay: float = Field(default=0.0, ge=0, description="AdamW decoupled weight decay")
-    l1: float = Field(default=0.0, ge=0, description="L1 penalty on all parameters, added to the loss")
-    grad_clip: float | None = Field(default=1.0, gt=0, description="max global gradient norm per seed; None: off")
-    patience: int | None = Field(
-        default=None, ge=1, description="early stop after this many evaluations without improvement; None: off"
-    )
-    min_delta: float = Field(default=1e-4, ge=0, description="relative improvement that counts for early stop")
-    eval_every: int = Field(default=50, ge=1, description="steps between plateau checks (and `evaluate` calls)")
-    device: Literal["cpu", "cuda", "auto"] = Field(default="cpu", description="auto: cuda when available")
-    ensemble: Literal["auto", "vmap", "sequential"] = Field(
-        default="auto", description="how train_many fits several seeds; auto: vmap where the model allows"
-    )
 
 
 @dataclass

@@ -16,36 +16,16 @@ import copy
 
 import numpy as np
 import torch
-from pydantic import Field, model_validator
 
 from mesaopt.learners.base import Progress
+from mesaopt.learners.config import RecurrentConfig, SpeedPriorConfig
 from mesaopt.learners.models.recurrent import RecurrentNet
-from mesaopt.learners.neural import NeuralConfig, NeuralSolver, RecurrentConfig, as_input, make_loss
+from mesaopt.learners.neural import NeuralSolver, as_input, make_loss
 from mesaopt.learners.sgd import seeded_module, train_many
 from mesaopt.tasks.base import Task, derive
 
 CHECK_SIZE = 256
 """Training instances the solved-check scores after each stage."""
-
-
-class SpeedPriorConfig(NeuralConfig):
-    """A recurrent net (see RecurrentConfig) plus the schedule that raises its iteration count."""
-
-    width: int = Field(default=32, ge=1, description="channels of the recurrent state")
-    depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
-    progressive: bool = Field(default=True, description="progressive loss within each stage")
-    start_iterations: int = Field(default=2, ge=1, description="iterations T of the first stage")
-    grow_by: int = Field(default=2, ge=1, description="iterations added after each unsolved stage")
-    max_iterations: int = Field(default=16, ge=1, description="largest T tried")
-    solved_at: float = Field(
-        default=0.9, gt=0, le=1, description="exact-match rate on training instances that counts as solved"
-    )
-
-    @model_validator(mode="after")
-    def _range(self) -> SpeedPriorConfig:
-        if self.max_iterations < self.start_iterations:
-            raise ValueError("max_iterations must be at least start_iterations")
-        return self
 
 
 def _stage_config(config: SpeedPriorConfig, iterations: int) -> RecurrentConfig:

@@ -6,24 +6,28 @@ import json
 import math
 import shlex
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import pandas as pd
 
 from mesaopt import __version__
 from mesaopt.analysis import VERDICT_RULES, HypothesisResult, analyze
+from mesaopt.provenance import made_by_other_code
 from mesaopt.report import cache
 from mesaopt.report.curves import training_panel
 from mesaopt.report.gallery import maze_panels
 from mesaopt.report.plots import metric_vs_axis
-from mesaopt.store import connect, load_study_documents, metrics_frame
+from mesaopt.report.sections import EXTRA_SECTIONS, environment
+from mesaopt.report.sections import Section as Section  # re-exported for pages written against the old place
+from mesaopt.store import connect, load_study_documents, metrics_frame, run_dir
 from mesaopt.study import SCALES, Study, StudyError, study_from_document
 from mesaopt.timing import MeasuredTime, duration, load_timing, measured_time
+
+_environment = environment
+"""The template environment under the name the calibration pages' tests import."""
 
 METRICS_SHOWN = 6
 """Metric columns in a study page's run table: the hypotheses' metrics first, then others up to this count."""
@@ -33,16 +37,6 @@ STUDY_BUDGET_S = {"quick": 4 * 60.0}
 
 SUITE_BUDGET_S = 20 * 60.0
 """Wall-clock budget of the whole quick suite (`make demo`) on 2 CPU cores."""
-
-
-@dataclass
-class Section:
-    """An extra report page (calibration, theory): a title, a one-line summary and a builder writing the page."""
-
-    title: str
-    href: str
-    summary: str
-    build: Callable[[Path, jinja2.Environment, dict[str, Any]], None]
 
 
 def _json_safe(value: Any) -> Any:
@@ -58,10 +52,6 @@ def _json_safe(value: Any) -> Any:
     if hasattr(value, "item"):
         return _json_safe(value.item())
     return str(value)
-
-
-EXTRA_SECTIONS: list[Section] = []
-"""Pages every report carries beyond the studies; features register theirs here."""
 
 
 @dataclass
@@ -88,17 +78,13 @@ class StudyView:
     compute_time: str = ""
     suite: bool = False
     timing: MeasuredTime = field(default_factory=MeasuredTime)
+    other_code: int = 0
+    source_href: str = ""
+    """Link to the study's claim on the Claims page, when its source names one."""
+    """Stored runs of this study made by code other than the report's (`provenance`)."""
     time_text: dict[str, str] = field(default_factory=lambda: _time_text(MeasuredTime(), "", 0))
     error: str | None = None
     panels: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("mesaopt.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
 
 
 def _fmt(value: float) -> str:
@@ -168,6 +154,8 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
     view.compute_time = f"{frame['wall_s'].fillna(0).sum():.1f} s"
     view.suite = bool(body.suite)
     produced = set(frame.loc[frame["status"] != "pending", "run_id"])
+    view.source_href = source_href(body.source)
+    view.other_code = sum(made_by_other_code(run_dir(root, study.id, run_id)) for run_id in produced)
     view.timing = measured_time(load_timing(root, study.id, scale), produced)
     view.time_text = _time_text(view.timing, scale, len(produced))
     figure_dir = out / "studies" / study.id
@@ -345,7 +333,7 @@ def build_report(root: Path, out: Path) -> Path:
     """Write index.html, a page per study and the extra sections into `out`; return the index path."""
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    env = _environment()
+    env = environment()
     documents = load_study_documents(root)
     common = {
         "version": __version__,
@@ -385,3 +373,4 @@ def build_report(root: Path, out: Path) -> Path:
 # Pages that register themselves in EXTRA_SECTIONS on import.
 from mesaopt.report import calibration as _calibration_page  # noqa: E402, F401
 from mesaopt.report import theory as _theory_page  # noqa: E402, F401
+from mesaopt.report.claims import source_href  # noqa: E402  (the import registers the Claims page)

@@ -21,18 +21,6 @@ from mesaopt.report import cache
 from mesaopt.report.plots import plt, seed_band
 
 GALLERY_SPLITS = ("pool", "novel", "harder")
-NEURAL_KIND = {
-    "tabular": "tabular",
-    "mlp": "mlp",
-    "cnn": "cnn",
-    "recurrent": "recurrent",
-    "transformer": "transformer",
-    "planner": "planner",
-    "planner_costnet": "planner",
-    "hypernet": "hypernet",
-    "speed_prior": "recurrent",
-}
-"""Learners the gallery can rebuild from artifacts, and the neural architecture each one saved."""
 
 
 def _label_prefix(frame: pd.DataFrame) -> str | None:
@@ -122,46 +110,10 @@ def compute_panel(study, con, frame: pd.DataFrame, figure_dir: Path) -> dict[str
 
 
 def rebuild(run_dir: Path, spec: dict[str, Any], metrics: dict[str, Any]):
-    """The trained network of a run, as a NeuralSolver, and its task; None when the learner is not a network."""
-    import torch
-    from safetensors.numpy import load_file
+    """The trained network of a run and its task (`learners.restore.load_learned`); None when not a network."""
+    from mesaopt.learners.restore import load_learned
 
-    from mesaopt.learners import LEARNERS
-    from mesaopt.learners.neural import NeuralSolver, _grid_shape, build_model
-    from mesaopt.learners.sgd import seeded_module
-    from mesaopt.tasks import build_task
-    from mesaopt.tasks.base import derive
-
-    name = spec["learner"]["name"]
-    kind = NEURAL_KIND.get(name)
-    artifacts = run_dir / "artifacts.safetensors"
-    if kind is None or not artifacts.is_file():
-        return None
-    root = np.random.SeedSequence(spec["seed"])
-    task = build_task(
-        spec["task"]["name"], {k: v for k, v in spec["task"].items() if k != "name"}, derive(root, "task")
-    )
-    params = {k: v for k, v in spec["learner"].items() if k != "name"}
-    config = LEARNERS[name].config.model_validate(params)
-    learner_seed = derive(root, "learner")
-    shape = _grid_shape(task, learner_seed)
-    keys, entries = None, 0
-    if kind == "tabular":
-        pool = task.train_pool()
-        if pool is None:
-            pool = task.sample_train(config.max_entries, np.random.default_rng(learner_seed))
-        keys, entries = np.asarray(pool.inputs), len(pool)
-    if name == "speed_prior":
-        from mesaopt.learners.neural import RecurrentConfig
-
-        config = RecurrentConfig(
-            **config.model_dump(exclude={"start_iterations", "grow_by", "max_iterations", "solved_at"}),
-            iterations=int(metrics.get("train.chosen_iterations", config.start_iterations)),
-        )
-    module = seeded_module(build_model(kind, config, shape, entries), learner_seed)
-    state = {k: torch.from_numpy(v) for k, v in load_file(str(artifacts)).items()}
-    module.load_state_dict(state, strict=False)
-    return NeuralSolver(kind, module, module, shape, keys=keys), task
+    return load_learned(run_dir, spec, metrics)
 
 
 def _example(task, split: str):

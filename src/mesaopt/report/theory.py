@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from mesaopt.report import EXTRA_SECTIONS, Section
+from mesaopt.report.sections import EXTRA_SECTIONS, Section
 
 PAGE = "theory.html"
 """The page, relative to the report folder."""

@@ -3,79 +3,88 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from mesaopt.registry import Lazy, Registry, resolve
 
-from mesaopt.learners.programs.tasks import DeployConfig, DeployTask, HashInversionConfig, HashInversionTask
-from mesaopt.tasks.base import Task, TaskConfig
-from mesaopt.tasks.games import GamesConfig, GamesTask
-from mesaopt.tasks.icl import ICLConfig, ICLTask
-from mesaopt.tasks.maze import MazeConfig, MazeTask
+if TYPE_CHECKING:
+    import numpy as np
+
+    from mesaopt.tasks.base import Task, TaskConfig
 
 
-@dataclass(frozen=True)
 class TaskEntry:
     """How a study names a task: its config model, its constructor, its family and the family's battery.
 
-    `family` is what detectors declare they apply to ("maze", "word", "icl"); `battery` names the family's
-    `detectors.battery.Battery` as "module:attribute", imported only when asked for (`battery_of`)."""
+    `config` and `build` may be given as "module:attribute" (imported when first read; keep the config's module
+    light, since every study file that names the task reads it). `family` is what detectors declare they apply to
+    ("maze", "word", "icl"); `battery` names the family's `detectors.battery.Battery` as "module:attribute",
+    imported only when asked for (`battery_of`)."""
 
-    config: type[TaskConfig]
-    build: Callable[[TaskConfig, np.random.SeedSequence], Task]
-    summary: str
-    family: str
-    battery: str | None = None
+    config: type[TaskConfig] = Lazy()
+    build: Callable[[TaskConfig, np.random.SeedSequence], Task] = Lazy()
+
+    def __init__(self, config: Any, build: Any, summary: str, family: str, battery: str | None = None) -> None:
+        self.config, self.build, self.summary, self.family, self.battery = config, build, summary, family, battery
 
 
-TASKS: dict[str, TaskEntry] = {
+BUILTIN_TASKS: dict[str, TaskEntry] = {
     "hash_inversion": TaskEntry(
-        HashInversionConfig,
-        HashInversionTask,
+        "mesaopt.learners.programs.tasks:HashInversionConfig",
+        "mesaopt.learners.programs.tasks:HashInversionTask",
         "find x with h(x) = y for a cheap hash; store or search",
         "word",
         "mesaopt.detectors.program_battery:WORD_BATTERY",
     ),
     "deploy": TaskEntry(
-        DeployConfig,
-        DeployTask,
+        "mesaopt.learners.programs.tasks:DeployConfig",
+        "mesaopt.learners.programs.tasks:DeployTask",
         "seed 003: training/deployment episodes, readable objective",
         "word",
         "mesaopt.detectors.program_battery:WORD_BATTERY",
     ),
     "maze": TaskEntry(
-        MazeConfig,
-        MazeTask,
+        "mesaopt.tasks.maze_config:MazeConfig",
+        "mesaopt.tasks.maze:MazeTask",
         "shortest paths in lattice mazes (perfect or with loops); ground truth BFS, any shortest path counts",
         "maze",
         "mesaopt.detectors.maze_battery:MAZE_BATTERY",
     ),
+    "maze_set": TaskEntry(
+        "mesaopt.tasks.maze_files:MazeSetConfig",
+        "mesaopt.tasks.maze_set:MazeSetTask",
+        "the maze task with its pool, novel, harder or loops split read from files (plain JSON/NPZ or maze-dataset)",
+        "maze",
+        "mesaopt.detectors.maze_battery:MAZE_BATTERY",
+    ),
     "games": TaskEntry(
-        GamesConfig,
-        GamesTask,
+        "mesaopt.tasks.games:GamesConfig",
+        "mesaopt.tasks.games:GamesTask",
         "board games and the hash game; ground truth exact minimax, any value-keeping move counts",
         "games",
         "mesaopt.detectors.games_battery:GAMES_BATTERY",
     ),
-    "icl": TaskEntry(ICLConfig, ICLTask, "in-context linear regression y = wᵀx + noise; ground truth ridge", "icl"),
+    "icl": TaskEntry(
+        "mesaopt.tasks.icl:ICLConfig",
+        "mesaopt.tasks.icl:ICLTask",
+        "in-context linear regression y = wᵀx + noise; ground truth ridge",
+        "icl",
+    ),
 }
+
+TASKS: Registry[TaskEntry] = Registry("mesaopt.tasks", TaskEntry, BUILTIN_TASKS)
 
 
 def battery_of(name: str):
     """The battery of a registered task's family (a `detectors.battery.Battery`), or None when it has none."""
-    import importlib
-
     entry = TASKS[name]
-    if entry.battery is None:
-        return None
-    module, attribute = entry.battery.split(":")
-    return getattr(importlib.import_module(module), attribute)
+    return None if entry.battery is None else resolve(entry.battery)
 
 
 def battery_for(task: Task):
     """The battery of a task object's family; a clear error for a task whose family has none."""
     for name, entry in TASKS.items():
-        if isinstance(entry.build, type) and isinstance(task, entry.build) and entry.battery is not None:
+        if entry.battery is not None and isinstance(entry.build, type) and isinstance(task, entry.build):
             return battery_of(name)
     raise ValueError(f"no detector battery is registered for task {type(task).__name__}")
 

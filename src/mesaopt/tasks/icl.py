@@ -21,6 +21,7 @@ import numpy as np
 from pydantic import Field
 
 from mesaopt.tasks.base import INF, TaskConfig, derive
+from mesaopt.tasks.icl_baselines import ridge
 
 SUCCESS_TOLERANCE = 0.05
 """An answer succeeds when its squared error exceeds ridge's by at most this fraction of the zero predictor's
@@ -129,8 +130,6 @@ class ICLTask:
 
     def solutions(self, batch: ICLBatch) -> np.ndarray:
         """Ridge regression's predictions (λ = σ²): the Bayes-optimal answer under the prior N(0, I)."""
-        from mesaopt.tasks.icl_baselines import ridge
-
         return ridge(batch, self.config)
 
     def success(self, batch: ICLBatch, outputs: np.ndarray) -> np.ndarray:

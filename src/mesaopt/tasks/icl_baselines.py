@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mesaopt.tasks.icl import ICLBatch, ICLConfig
+if TYPE_CHECKING:  # annotations only: tasks.icl imports this module for its ground truth
+    from mesaopt.tasks.icl import ICLBatch, ICLConfig
 
 DMMSE_NOISE_FLOOR = 1e-8
 """Noise variance used by dMMSE when σ² = 0, so the posterior over the pool stays a finite softmax."""
@@ -31,9 +33,6 @@ LINE_SEARCH_GRID = 32
 
 GOLDEN_ITERATIONS = 40
 """Golden-section steps refining the best grid bracket (shrinks it by 0.618⁴⁰ ≈ 4e-9)."""
-
-GDPP_GAMMAS = 8
-"""Data-transform rates γ scanned (each with its own η line search) when tuning GD++."""
 
 
 @dataclass(frozen=True)
@@ -189,17 +188,3 @@ def tune_gd(view: Context, targets: np.ndarray, steps: int) -> float:
     """The learning rate minimizing the mean squared error of `steps`-step GD on a tuning view."""
     sums = view.sums()
     return line_search(lambda lr: float(np.mean((gd_view(view, steps, lr, sums) - targets) ** 2)), _step_scale(view))
-
-
-def tune_gdpp(view: Context, targets: np.ndarray, steps: int) -> tuple[float, float]:
-    """(η, γ) minimizing GD++'s mean squared error: γ on a grid (0 included), η line-searched for each."""
-    scale = _step_scale(view)
-    best = (np.inf, tune_gd(view, targets, steps), 0.0)
-    for gamma in scale * np.concatenate([[0.0], np.logspace(-2, 0, GDPP_GAMMAS - 1)]):
-
-        def loss(lr: float, gamma: float = float(gamma)) -> float:
-            return float(np.mean((gdpp_view(view, steps, lr, gamma) - targets) ** 2))
-
-        lr = line_search(loss, scale)
-        best = min(best, (loss(lr), lr, float(gamma)))
-    return best[1], best[2]

@@ -9,13 +9,11 @@ generation (`maze_gen`), ground truth (`maze_truth`), rendering (`maze_render`);
 
 from __future__ import annotations
 
-from typing import Self
-
 import numpy as np
-from pydantic import Field, field_validator, model_validator
 
-from mesaopt.tasks.base import INF, TaskConfig, derive
-from mesaopt.tasks.maze_gen import Generator, generate_grids, parse_region, region_cells
+from mesaopt.tasks.base import INF, derive
+from mesaopt.tasks.maze_config import MazeConfig
+from mesaopt.tasks.maze_gen import Generator, generate_grids
 from mesaopt.tasks.maze_grid import GOAL, MOVES, OPEN, START, MazeBatch, cell_position, move_goal, move_start
 from mesaopt.tasks.maze_render import render_ascii, render_png
 from mesaopt.tasks.maze_truth import (
@@ -62,69 +60,6 @@ MAX_DRAWS_PER_INSTANCE = 50
 
 MIN_DRAW = 64
 """Smallest batch drawn while collecting distinct instances; generation is cheap, Python round trips are not."""
-
-
-class MazeConfig(TaskConfig):
-    """Lattice mazes of size x width cells; where start and goal go is set per split (train vs novel/harder)."""
-
-    size: int = Field(default=5, ge=2, description="rows of cells of training and novel mazes")
-    width: int | None = Field(default=None, ge=2, description="columns of cells (None: size, a square maze)")
-    generator: Generator = Field(default="dfs", description="perfect-maze generator: 'dfs' backtracker or 'kruskal'")
-    loops: float = Field(default=0.0, ge=0.0, le=1.0, description="fraction of the remaining inner walls removed")
-    start_region: str = Field(default="any", description="where training starts go: any, a corner, or corner:k")
-    goal_region: str = Field(default="any", description="where training goals go: any, a corner, or corner:k")
-    test_start_region: str | None = Field(default=None, description="start region of novel/harder (None: as train)")
-    test_goal_region: str | None = Field(default=None, description="goal region of novel/harder (None: as train)")
-    harder_size: int | None = Field(default=None, ge=2, description="rows of cells of harder mazes (2*size-1)")
-    harder_width: int | None = Field(default=None, ge=2, description="columns of harder mazes (2*width-1)")
-    harder_loops: float | None = Field(default=None, ge=0.0, le=1.0, description="loops of harder mazes (as train)")
-    split_loops: float = Field(
-        default=0.3,
-        gt=0.0,
-        le=1.0,
-        description="loops of the 'loops' evaluation split: harder-size mazes with several routes to the goal",
-    )
-
-    @field_validator("start_region", "goal_region", "test_start_region", "test_goal_region")
-    @classmethod
-    def _region(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_region(value)
-        return value
-
-    @property
-    def cols(self) -> int:
-        """Columns of cells of training and novel mazes."""
-        return self.width or self.size
-
-    @property
-    def harder_shape(self) -> tuple[int, int]:
-        """Rows and columns of cells of harder mazes."""
-        return self.harder_size or 2 * self.size - 1, self.harder_width or 2 * self.cols - 1
-
-    def regions(self, split: str) -> tuple[str, str]:
-        """Start and goal regions for a split: "train" (pool and training batches), "novel" or "harder"."""
-        if split == "train":
-            return self.start_region, self.goal_region
-        return self.test_start_region or self.start_region, self.test_goal_region or self.goal_region
-
-    def split_shape(self, split: str) -> tuple[int, int, float]:
-        """Rows, columns and loop fraction of a split: train and novel as configured, harder and loops larger."""
-        if split == "harder":
-            return (*self.harder_shape, self.loops if self.harder_loops is None else self.harder_loops)
-        if split == "loops":
-            return (*self.harder_shape, max(self.loops, self.split_loops))
-        return self.size, self.cols, self.loops
-
-    @model_validator(mode="after")
-    def _regions_fit(self) -> Self:
-        shapes = {"train": (self.size, self.cols), "novel": (self.size, self.cols), "harder": self.harder_shape}
-        for split, (rows, cols) in shapes.items():
-            start, goal = self.regions(split)
-            starts, goals = region_cells(start, rows, cols), region_cells(goal, rows, cols)
-            if len(starts) == 1 and len(goals) == 1 and starts[0] == goals[0]:
-                raise ValueError(f"{split} start region {start!r} and goal region {goal!r} are the same single cell")
-        return self
 
 
 def generate(

@@ -7,41 +7,13 @@ only consume them. Regions say where start and goal may go: "any", a corner ("to
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numba
 import numpy as np
 
+from mesaopt.tasks.maze_config import CORNERS, Generator, parse_region, region_cells
 from mesaopt.tasks.maze_grid import GOAL, OPEN, START
 
-Generator = Literal["dfs", "kruskal"]
-CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
-
-
-def parse_region(spec: str) -> tuple[str, int | None]:
-    """Split a region spec into (corner or "any", block side or None for the whole maze)."""
-    name, _, side = spec.strip().lower().partition(":")
-    if name == "any" and not side:
-        return "any", None
-    if name in CORNERS:
-        if not side:
-            return name, 1
-        if side.isdigit() and int(side) >= 1:
-            return name, int(side)
-    raise ValueError(f"expected 'any', a corner ({', '.join(CORNERS)}) or 'corner:k' with k >= 1, got {spec!r}")
-
-
-def region_cells(spec: str, rows: int, cols: int) -> np.ndarray:
-    """Flat indices (row * cols + col) of the cells a region spec covers in a rows x cols maze."""
-    name, side = parse_region(spec)
-    grid = np.arange(rows * cols).reshape(rows, cols)
-    if side is None:
-        return grid.ravel()
-    if side > min(rows, cols):
-        raise ValueError(f"region {spec!r} does not fit a {rows} x {cols} maze")
-    row_part = slice(0, side) if name.startswith("top") else slice(rows - side, rows)
-    col_part = slice(0, side) if name.endswith("left") else slice(cols - side, cols)
-    return grid[row_part, col_part].ravel()
+__all__ = ["CORNERS", "Generator", "generate_grids", "parse_region", "region_cells"]
 
 
 @numba.njit(cache=True)

@@ -59,8 +59,9 @@ def to_solved_mazes(batch: MazeBatch) -> list[Any]:
 
 
 def from_solved_mazes(mazes: list[Any]) -> MazeBatch:
-    """A batch from maze-dataset mazes with endpoints (`SolvedMaze` or `TargetedLatticeMaze`) of one shape."""
-    _maze_dataset()
+    """A batch from maze-dataset mazes with endpoints (`SolvedMaze` or `TargetedLatticeMaze`) of one shape.
+
+    Reads only their `connection_list`, `start_pos` and `end_pos` arrays, so maze-dataset need not be installed."""
     grids = [grid_from_connections(m.connection_list, m.start_pos, m.end_pos) for m in mazes]
     shapes = {g.shape for g in grids}
     if len(shapes) > 1:

@@ -92,8 +92,12 @@ def _list_models() -> None:
 def theory_command(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="model: toy_model, priors or recursion")] = None,
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="where the model's plots are written")] = Path("theory"),
-    store: Annotated[Path, typer.Option("--store", help="run store to read measured data from")] = Path("runs"),
+    out_dir: Annotated[
+        Path, typer.Option("--report-dir", "--out-dir", help="where the model's plots are written")
+    ] = Path("theory"),
+    store: Annotated[Path, typer.Option("--out", "--store", help="run store to read measured data from")] = Path(
+        "runs"
+    ),
 ) -> None:
     """Run an analytic model of the essays with your own assumptions: `mesaopt theory NAME --param value ...`.
 

@@ -11,11 +11,11 @@ run for many more (see `horizon` in the recurrent learner's config).
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from mesaopt.learners.config import CELLS, Cell
 
 HEAD_WIDTH = 8
 """Channels of the small read-out head that turns the state into a per-cell path logit."""
@@ -25,11 +25,6 @@ NORM_EPS = 1e-2
 
 OPEN_CHANNEL = 0
 """Input channel that marks open cells (the maze grid's channels are [open, start, goal])."""
-
-Cell = Literal["relu", "norm"]
-"""The recurrent cells: residual ReLU, and residual ReLU with each grid cell's state rescaled to unit RMS."""
-
-CELLS: tuple[str, ...] = get_args(Cell)
 
 
 def rms_normalize(h: torch.Tensor) -> torch.Tensor:

@@ -537,8 +537,3 @@ class Enumerator(LevelSearch):
 
     def _mean_steps(self, node: Node) -> float:
         return float(run(self.dsl, node, self.inputs)[1].mean())
-
-
-def enumerate_programs(dsl: Dsl, inputs: np.ndarray, answers: np.ndarray, config: EnumConfig) -> EnumResult:
-    """Find the program Levin search under c + g*log2(t) returns for these training instances."""
-    return Enumerator(dsl, inputs, answers, config).run()

@@ -58,7 +58,7 @@ import numpy as np
 
 from mesaopt.learners.programs.dsl import gamma_bits
 from mesaopt.learners.programs.interpret import table_steps
-from mesaopt.tasks.maze import GOAL, MOVES, OPEN, START, cell_position
+from mesaopt.tasks.maze_grid import GOAL, MOVES, OPEN, START, cell_position
 
 Node = tuple
 

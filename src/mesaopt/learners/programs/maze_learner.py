@@ -17,14 +17,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from mesaopt.learners.base import Progress
 from mesaopt.learners.programs.algorithm import label_metrics
 from mesaopt.learners.programs.dsl import gamma_bits
 from mesaopt.learners.programs.maze import (
     ALL_MOVES,
-    MAX_STEPS,
     MOVESET_BITS,
     OBJECTIVE_BITS,
     PRODUCTION_BITS,
@@ -38,7 +36,8 @@ from mesaopt.learners.programs.maze import (
     show,
     structural_label,
 )
-from mesaopt.learners.programs.maze_search import MazeEnumConfig, enumerate_maze, local_search
+from mesaopt.learners.programs.maze_config import MazeEnumerateConfig, MazeLocalConfig
+from mesaopt.learners.programs.maze_search import enumerate_maze, local_search
 from mesaopt.tasks.maze import MazeTask, move_goal, path_cells, shortest_path
 
 TASKS = ("maze",)
@@ -81,33 +80,6 @@ class MazeProgram:
             "program_text": np.frombuffer(repr(self.program).encode(), dtype=np.uint8).copy(),
             "dsl": np.array([self.dsl.rows, self.dsl.cols], dtype=np.int64),
         }
-
-
-class MazeEnumerateConfig(BaseModel):
-    """Levin enumeration of maze programs under c + g*log2(t)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    g: float = Field(default=0.0, ge=0, description="exchange rate between a bit of c and a doubling of t")
-    max_depth: int | None = Field(default=None, ge=1, description="depth of the general solver (None: cells - 1)")
-    curve: bool = Field(default=True, description="measure the compression curve along the first training maze")
-    max_cost: int = Field(default=40, ge=1, le=64, description="largest c (bits) enumerated")
-    max_steps: int = Field(default=MAX_STEPS, ge=1, description="hard step cap per maze")
-    time_budget_s: float = Field(default=60.0, gt=0, description="wall-clock cap on one enumeration")
-    cell_objectives: bool = Field(
-        default=False,
-        description="also enumerate programs aimed at a hard-coded cell (off: such a program is correct on training "
-        "only where it acts as the goal-aimed one, at ceil(log2 cells) more bits, or by coincidence)",
-    )
-
-    def enum_config(self, g: float | None = None) -> MazeEnumConfig:
-        return MazeEnumConfig(
-            g=self.g if g is None else g,
-            max_cost=self.max_cost,
-            max_steps=self.max_steps,
-            time_budget_s=self.time_budget_s,
-            cell_objectives=self.cell_objectives,
-        )
 
 
 def general_c(dsl: MazeDsl, depth: int) -> int:
@@ -263,21 +235,6 @@ def fit_maze_enumerate(
         metrics.update(compression_curve(dsl, grids[0], config))
     progress(1, 1)
     return MazeProgram(dsl, result.program, result.t, metrics)
-
-
-class MazeLocalConfig(BaseModel):
-    """Local search (hill-climbing or a genetic algorithm) over maze programs with the loss
-    c + g*log2(t) + the table-entry bits of each wrong training maze."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    g: float = Field(default=0.0, ge=0, description="exchange rate in the loss")
-    steps: int = Field(default=500, ge=1, description="hill-climbing: mutations tried")
-    restarts: int = Field(default=1, ge=1, description="hill-climbing: independent climbs, best kept")
-    population: int = Field(default=32, ge=2, description="genetic: population size")
-    generations: int = Field(default=20, ge=1, description="genetic: generations")
-    max_depth: int | None = Field(default=None, ge=1, description="depth of the general solver (None: cells - 1)")
-    curve_points: int = Field(default=50, ge=2, description="points kept of the loss-along-the-path curve")
 
 
 def _fit_local(kind: str, config: MazeLocalConfig, task: MazeTask, seed: np.random.SeedSequence, progress: Progress):

@@ -1,0 +1,251 @@
+"""Every learner config that is a plain pydantic model, in one module that imports neither torch nor the task
+implementations, so validating a study file (and `mesaopt status`, `studies`) stays quick.
+
+The learner modules import their configs from here; the registry (`learners/__init__.py`) names them here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Cell = Literal["relu", "norm"]
+"""The recurrent cells: residual ReLU, and residual ReLU with each grid cell's state rescaled to unit RMS."""
+
+CELLS: tuple[str, ...] = get_args(Cell)
+
+
+class SGDConfig(BaseModel):
+    """Every knob of the training loop, shared by all neural learners."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    steps: int = Field(default=1000, ge=1, description="optimizer steps (training iterations)")
+    batch_size: int = Field(default=64, ge=1, description="instances per step and per seed")
+    lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
+    schedule: Literal["constant", "cosine", "linear"] = Field(default="cosine", description="decay after warmup")
+    warmup: int = Field(default=0, ge=0, description="steps of linear warmup from 0 to lr")
+    weight_decay: float = Field(default=0.0, ge=0, description="AdamW decoupled weight decay")
+    l1: float = Field(default=0.0, ge=0, description="L1 penalty on all parameters, added to the loss")
+    grad_clip: float | None = Field(default=1.0, gt=0, description="max global gradient norm per seed; None: off")
+    patience: int | None = Field(
+        default=None, ge=1, description="early stop after this many evaluations without improvement; None: off"
+    )
+    min_delta: float = Field(default=1e-4, ge=0, description="relative improvement that counts for early stop")
+    eval_every: int = Field(default=50, ge=1, description="steps between plateau checks (and `evaluate` calls)")
+    device: Literal["cpu", "cuda", "auto"] = Field(default="cpu", description="auto: cuda when available")
+    ensemble: Literal["auto", "vmap", "sequential"] = Field(
+        default="auto", description="how train_many fits several seeds; auto: vmap where the model allows"
+    )
+
+
+class BFSConfig(BaseModel):
+    """The exact optimizer has no knobs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NeuralConfig(SGDConfig):
+    """Training-loop knobs shared by all neural learners (see SGDConfig); each learner adds its architecture."""
+
+    steps: int = Field(default=300, ge=1, description="optimizer steps (training iterations)")
+    lr: float = Field(default=2e-3, gt=0, description="peak learning rate of AdamW")
+
+    kind: ClassVar[str] = ""
+    """The architecture's name (hook prefixes, the loss): set by each network config below."""
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        """A constructor of this config's torch module for grids of `shape` (called under a seeded generator);
+        `entries`: rows of a table. Imports torch only when called."""
+        raise TypeError(f"{type(self).__name__} builds no network of its own")
+
+
+class TabularConfig(NeuralConfig):
+    """A free output per stored instance."""
+
+    lr: float = Field(default=0.5, gt=0, description="peak learning rate (free logits move fast)")
+    max_entries: int = Field(default=4096, ge=1, description="instances stored when the pool is infinite")
+
+    kind: ClassVar[str] = "tabular"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.tabular import Table
+
+        return lambda: Table(entries, *shape)
+
+
+class MLPConfig(NeuralConfig):
+    width: int = Field(default=256, ge=1, description="hidden units per layer")
+    depth: int = Field(default=2, ge=1, description="hidden layers")
+
+    kind: ClassVar[str] = "mlp"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.mlp import MLP
+
+        return lambda: MLP(*shape, self.width, self.depth)
+
+
+class CNNConfig(NeuralConfig):
+    width: int = Field(default=32, ge=1, description="channels per layer")
+    depth: int = Field(default=6, ge=1, description="3x3 conv layers (receptive field 2*depth+1)")
+
+    kind: ClassVar[str] = "cnn"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.cnn import ConvNet
+
+        return lambda: ConvNet(self.width, self.depth)
+
+
+class RecurrentConfig(NeuralConfig):
+    width: int = Field(default=32, ge=1, description="channels of the recurrent state")
+    depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
+    iterations: int = Field(default=20, ge=1, description="iterations T at training (and the default at test)")
+    tied: bool = Field(default=True, description="one block shared by all iterations; False: one per iteration")
+    cell: Cell = Field(
+        default="relu", description="residual ReLU step; 'norm': the same, each cell's state rescaled to unit RMS"
+    )
+    open_only: bool = Field(default=False, description="zero the state on wall cells after every step")
+    progressive: bool = Field(default=True, description="progressive loss: n steps without grad, then k with grad")
+    horizon: float = Field(
+        default=1.0,
+        ge=1,
+        description="progressive loss: the no-grad prefix n is drawn below horizon*T (not T) by the end of training",
+    )
+    horizon_start: float = Field(
+        default=0.3, ge=0, lt=1, description="fraction of the steps trained with n < T before the prefix grows"
+    )
+    deep_supervision: bool = Field(
+        default=False, description="loss averaged over read-outs of the last half of the iterations (not progressive)"
+    )
+    ponder_cost: float | None = Field(
+        default=None, ge=0, description="learned halting with this cost per expected step; None: no halting"
+    )
+    stateful: bool = Field(default=False, description="carry the state from one episode (batch) to the next")
+
+    kind: ClassVar[str] = "recurrent"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.recurrent import RecurrentNet
+
+        def recurrent() -> Any:
+            halting = self.ponder_cost is not None
+            net = RecurrentNet(self.width, self.depth, self.iterations, self.tied, halting, self.cell, self.open_only)
+            net.supports_vmap = not self.stateful
+            return net
+
+        return recurrent
+
+
+class TransformerConfig(NeuralConfig):
+    lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
+    width: int = Field(default=64, ge=1, description="residual stream width")
+    depth: int = Field(default=2, ge=1, description="transformer blocks")
+    heads: int = Field(default=4, ge=1, description="attention heads")
+
+    kind: ClassVar[str] = "transformer"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.transformer import GridTransformer
+
+        return lambda: GridTransformer(self.width, self.depth, self.heads)
+
+
+class PlannerConfig(NeuralConfig):
+    lr: float = Field(default=1e-2, gt=0, description="peak learning rate of AdamW")
+    width: int = Field(default=16, ge=1, description="channels of the cost-map conv net")
+    depth: int = Field(default=2, ge=0, description="3x3 conv layers of the cost-map net")
+    iterations: int | None = Field(default=None, ge=1, description="value-iteration steps; None: H*W/2 of training")
+
+    kind: ClassVar[str] = "planner"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.planner import ValueIterationPlanner
+
+        steps = self.iterations or shape[0] * shape[1] // 2
+        return lambda: ValueIterationPlanner(self.width, self.depth, steps)
+
+
+class HypernetConfig(NeuralConfig):
+    lr: float = Field(default=5e-2, gt=0, description="peak learning rate of AdamW")
+    target: Literal["recurrent", "cnn"] = Field(default="recurrent", description="the net whose weights are coded")
+    code_size: int = Field(default=64, ge=1, description="numbers in the learned code (the funnel's width)")
+    width: int = Field(default=32, ge=1, description="channels of the target net")
+    depth: int = Field(default=2, ge=1, description="convs per iteration (recurrent) or layers (cnn)")
+    iterations: int = Field(default=20, ge=1, description="iterations of a recurrent target")
+
+    kind: ClassVar[str] = "hypernet"
+
+    def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
+        from mesaopt.learners.models.cnn import ConvNet
+        from mesaopt.learners.models.hypernet import HyperNet
+        from mesaopt.learners.models.recurrent import RecurrentNet
+
+        if self.target == "recurrent":
+            return lambda: HyperNet(RecurrentNet(self.width, self.depth, self.iterations), self.code_size)
+        return lambda: HyperNet(ConvNet(self.width, self.depth), self.code_size)
+
+
+class SpeedPriorConfig(NeuralConfig):
+    """A recurrent net (see RecurrentConfig) plus the schedule that raises its iteration count."""
+
+    width: int = Field(default=32, ge=1, description="channels of the recurrent state")
+    depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
+    progressive: bool = Field(default=True, description="progressive loss within each stage")
+    start_iterations: int = Field(default=2, ge=1, description="iterations T of the first stage")
+    grow_by: int = Field(default=2, ge=1, description="iterations added after each unsolved stage")
+    max_iterations: int = Field(default=16, ge=1, description="largest T tried")
+    solved_at: float = Field(
+        default=0.9, gt=0, le=1, description="exact-match rate on training instances that counts as solved"
+    )
+
+    @model_validator(mode="after")
+    def _range(self) -> SpeedPriorConfig:
+        if self.max_iterations < self.start_iterations:
+            raise ValueError("max_iterations must be at least start_iterations")
+        return self
+
+
+class ReachabilityConfig(NeuralConfig):
+    """The architecture trained twice from one initialization, and the interpolation grid."""
+
+    arch: Literal["recurrent", "cnn"] = Field(default="recurrent", description="network trained both ways")
+    width: int = Field(default=16, ge=1, description="channels")
+    depth: int = Field(default=2, ge=1, description="convs per iteration (recurrent) or layers (cnn)")
+    iterations: int = Field(default=8, ge=1, description="iterations of a recurrent net")
+    memorize_pool: int = Field(default=8, ge=1, description="training mazes of the memorizing run")
+    points: int = Field(default=11, ge=3, description="points per interpolation segment, ends included")
+
+
+class LSAConfig(SGDConfig):
+    """Linear self-attention trained by the shared SGD loop (all SGD knobs apply)."""
+
+    steps: int = Field(default=2000, ge=1, description="optimizer steps (training iterations)")
+    batch_size: int = Field(default=256, ge=1, description="sequences per step")
+    lr: float = Field(default=3e-3, gt=0, description="peak learning rate of AdamW")
+    grad_clip: float | None = Field(default=None, gt=0, description="max global gradient norm; None: off")
+    layers: int = Field(default=1, ge=1, description="LSA layers L")
+    heads: int = Field(default=1, ge=1, description="heads per layer")
+    tied: bool = Field(default=False, description="one set of weights reused by every layer")
+    parametrization: Literal["merged", "factored"] = Field(
+        default="merged", description="train W_KQ, W_PV directly, or W_Q, W_K, W_V, W_P"
+    )
+    init_scale: float = Field(default=0.02, gt=0, description="std of the Gaussian initial weights")
+    eval_sequences: int = Field(default=256, ge=1, description="sequences per training-time evaluation set")
+
+
+class GPTConfig(SGDConfig):
+    """A small pre-LN causal transformer trained by the shared SGD loop (all SGD knobs apply)."""
+
+    steps: int = Field(default=2000, ge=1, description="optimizer steps (training iterations)")
+    batch_size: int = Field(default=64, ge=1, description="sequences per step")
+    lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
+    warmup: int = Field(default=100, ge=0, description="steps of linear warmup from 0 to lr")
+    d_model: int = Field(default=32, ge=1, description="residual stream width")
+    layers: int = Field(default=2, ge=1, description="transformer blocks L")
+    heads: int = Field(default=2, ge=1, description="attention heads per block")
+    mlp_ratio: int = Field(default=4, ge=1, description="MLP hidden width / d_model")
+    eval_sequences: int = Field(default=128, ge=1, description="sequences per training-time evaluation set")
