@@ -4,7 +4,8 @@ The task is the maze studies' quick scale (4 x 4 cells, 64 evaluation mazes, a p
 first (not timed), then `profile(learned, task)` runs the whole maze battery (transfer, harder and loop mazes,
 compute scaling on harder mazes, the multi-reference probe, retargeting, match, power). Times are reported in
 seconds (wall and CPU) and as a ratio to a reference measured in the same run: BFS ground truth
-(`maze.shortest_path`) run 20 times on 4096 fresh mazes of the same size. Wall time on a shared machine is noisy; the ratio and CPU time are steadier.
+(`maze.shortest_path`) run 20 times on 4096 fresh mazes of the same size. Wall time on a shared machine is noisy;
+the ratio and CPU time are steadier.
 (The file is not called profile.py: run as a script, that name would shadow the standard library's `profile`.)
 
     .venv/bin/python benchmarks/profile_battery.py --threads 2
