@@ -138,7 +138,7 @@ BUILTIN_LEARNERS: dict[str, LearnerEntry] = {
     ),
     **{
         f"game_{kind}": LearnerEntry(
-            f"mesaopt.learners.game_nets:Game{label}Config",
+            f"mesaopt.learners.game_config:Game{label}Config",
             Deferred(lambda kind=kind: importlib.import_module("mesaopt.learners.game_nets").fit_game_net(kind)),
             summary,
             ("games",),

@@ -14,11 +14,13 @@ from collections.abc import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pydantic import Field
 from torch import nn
 
 from mesaopt.learners.base import Progress
-from mesaopt.learners.sgd import SGDConfig, seeded_module, train
+from mesaopt.learners.game_config import (
+    GameNetConfig,
+)
+from mesaopt.learners.sgd import seeded_module, train
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.games import GamesTask
 from mesaopt.tasks.games_rules import GameBatch
@@ -29,30 +31,6 @@ BITS_PER_PARAMETER = 32
 
 MASKED = -1e9
 """Logit given to illegal moves."""
-
-
-class GameNetConfig(SGDConfig):
-    """Training-loop knobs (see SGDConfig) and the loss mix; each architecture adds its own."""
-
-    steps: int = Field(default=1000, ge=1, description="optimizer steps (training iterations)")
-    batch_size: int = Field(default=128, ge=1, description="positions per step")
-    lr: float = Field(default=3e-3, gt=0, description="peak learning rate of AdamW")
-    width: int = Field(default=128, ge=1, description="hidden units (MLP, recurrent) or residual width (transformer)")
-    value_weight: float = Field(default=0.5, ge=0, description="weight of the value head's squared error")
-
-
-class GameMLPConfig(GameNetConfig):
-    depth: int = Field(default=2, ge=1, description="hidden layers")
-
-
-class GameTransformerConfig(GameNetConfig):
-    width: int = Field(default=64, ge=1, description="residual width")
-    depth: int = Field(default=2, ge=1, description="transformer blocks")
-    heads: int = Field(default=4, ge=1, description="attention heads (must divide width)")
-
-
-class GameRecurrentConfig(GameNetConfig):
-    iterations: int = Field(default=6, ge=1, description="iterations T at training (and the default at test)")
 
 
 def targets_of(task: GamesTask, batch: GameBatch) -> tuple[torch.Tensor, ...]:
