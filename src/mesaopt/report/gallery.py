@@ -47,15 +47,26 @@ def label_panel(study, frame: pd.DataFrame, calibration_href: str) -> dict[str, 
         counts = [int(group[f"{prefix}is_{label}"].fillna(0).sum()) if f"{prefix}is_{label}" in group else 0
                   for label in LABELS]  # fmt: skip
         majority = LABELS[int(np.argmax(counts))] if sum(counts) else "n/a"
-        rows.append([", ".join(f"{a}={v}" for a, v in zip(axes, key, strict=True)), *map(str, counts), majority])
+        evidence = [_available(group, f"{prefix}compute.has_knob"), _available(group, f"{prefix}probe.hooks")]
+        condition = ", ".join(f"{a}={v}" for a, v in zip(axes, key, strict=True))
+        rows.append([condition, *map(str, counts), majority, *evidence])
     return {
         "title": "Profile label of each learner",
         "text": "Runs per condition labelled by the detector battery's calibrated rule (thresholds and the "
-        "confusion matrix of the calibration cases are on the Calibration page).",
+        "confusion matrix of the calibration cases are on the Calibration page). The last two columns say which "
+        "run-time-search evidence the learner offered: an iteration knob (compute scaling on harder mazes) and "
+        "hidden states a search state fits in (the probe); a learner without them is judged on the other lines.",
         "link": {"href": calibration_href, "text": "Calibration page"} if calibration_href else None,
-        "table": {"head": ["condition", *LABELS, "most runs"], "rows": rows},
+        "table": {"head": ["condition", *LABELS, "most runs", "iteration knob", "probe-able states"], "rows": rows},
         "figures": [],
     }
+
+
+def _available(group: pd.DataFrame, column: str) -> str:
+    """'yes' or 'no' (not available) for a line of evidence, from a run-level metric that is positive when it is."""
+    if column not in group:
+        return "n/a"
+    return "yes" if (group[column].fillna(0) > 0).any() else "no (not available)"
 
 
 def compute_panel(study, con, frame: pd.DataFrame, figure_dir: Path) -> dict[str, Any] | None:
