@@ -209,11 +209,12 @@ def test_random_cases_are_deterministic_and_answer_per_maze(splits):
 
 
 def test_wall_follower_states_end_covering_the_wall_followers_answer(splits):
-    for mazes in splits.values():
+    for name, mazes in splits.items():
         final = wall_follower_states(mazes.grids, walk_cap(mazes.grids))[:, -1]
         answer = WallFollowerPath().solve(mazes)
         assert not (answer & ~final).any()  # the loop-erased path lies inside what it walked
-        assert (final & mazes.grids[:, 2].astype(bool)).any(axis=(1, 2)).all()  # and the walk reached the goal
+        if name != "loops":  # on a tree the left hand always finds the goal; with loops it may circle an island
+            assert (final & mazes.grids[:, 2].astype(bool)).any(axis=(1, 2)).all()
 
 
 @settings(max_examples=20, deadline=None)
