@@ -49,7 +49,9 @@ def test_a_raising_run_is_recorded_as_failed_and_the_sweep_goes_on(tmp_path):
 def test_a_non_finite_metric_fails_the_run(monkeypatch, value, word):
     entry = detectors.DETECTORS["transfer"]
     monkeypatch.setitem(
-        detectors.DETECTORS, "transfer", detectors.DetectorEntry(lambda la, t: {"ratio": value}, entry.metrics, "")
+        detectors.DETECTORS,
+        "transfer",
+        detectors.DetectorEntry(lambda la, t: {"ratio": value}, entry.metrics, "", entry.families),
     )
     record = execute_run(spec().to_json())
     assert record.status == "failed" and word in record.error and "transfer.ratio" in record.error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mesaopt.detectors.battery import LABELS
 from mesaopt.execute import execute_run
 from mesaopt.study import load_study
 from tests.conftest import STUDIES
@@ -39,10 +40,10 @@ def test_agreement_metric_is_reported_at_smoke_scale(name):
         assert record.status == "done", record.error
         assert record.metrics["label_agreement.known"] == 1.0
         assert record.metrics["label_agreement.agrees"] in (0.0, 1.0)
-        battery = [record.metrics[f"label_agreement.battery_is_{k}"] for k in ("memorizer", "heuristic", "searcher")]
-        assert sorted(battery) == [0.0, 0.0, 1.0]
+        battery = [record.metrics[f"label_agreement.battery_is_{k}"] for k in LABELS]
+        assert sorted(battery) == [0.0, 0.0, 0.0, 1.0]
         structural = max(("memorizer", "heuristic", "searcher"), key=lambda k: record.metrics[f"train.is_{k}"])
-        battery_label = ("memorizer", "heuristic", "searcher")[battery.index(1.0)]
+        battery_label = LABELS[battery.index(1.0)]
         assert record.metrics["label_agreement.agrees"] == float(structural == battery_label)
 
 
@@ -52,10 +53,8 @@ def test_word_studies_carry_the_battery_and_a_hypothesis_on_agreement(name):
     assert "program_profile" in study.body.detectors
     assert any(h.metric == "label_agreement.agrees" for h in study.body.hypotheses)
     for record in smoke_records(name):
-        labels = [record.metrics[f"program_profile.is_{k}"] for k in ("memorizer", "heuristic", "searcher")]
-        assert labels == [
-            record.metrics[f"label_agreement.battery_is_{k}"] for k in ("memorizer", "heuristic", "searcher")
-        ]
+        labels = [record.metrics[f"program_profile.is_{k}"] for k in LABELS]
+        assert labels == [record.metrics[f"label_agreement.battery_is_{k}"] for k in LABELS]
         assert {"program_profile.budget.ramp", "program_profile.answer_match.truth"} <= set(record.metrics)
 
 
