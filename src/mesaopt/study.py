@@ -39,16 +39,39 @@ class StudyError(Exception):
 
 
 class Hypothesis(BaseModel):
-    """ "metric M increases (decreases, stays flat) along axis X", among the runs that match `where`."""
+    """ "metric M increases (decreases, stays flat) along axis X", or "is greater at A than at B" on a nominal axis,
+    among the runs that match `where`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     metric: str = Field(description="detector metric, as detector.metric")
     axis: str = Field(description="the sweep axis the metric moves along")
-    direction: Literal["increases", "decreases", "flat"]
+    direction: Literal["increases", "decreases", "flat", "greater"] = Field(
+        description="increases / decreases / flat along an ordered axis; greater: metric at contrast[0] > contrast[1]"
+    )
     where: dict[str, Scalar] = Field(default_factory=dict, description="fixed values of other axes")
     tolerance: float | None = Field(default=None, ge=0, description="for flat: largest change that counts as none")
     label: str = Field(default="", description="a short name for the report")
+    contrast: tuple[Scalar, Scalar] | None = Field(
+        default=None,
+        description="two values [A, B] of the axis compared as A minus B (required by greater; flat may use it)",
+    )
+    control: bool = Field(
+        default=False,
+        description="a control expected to stay put: a flat verdict on a metric that is 0 in every run may stand",
+    )
+    check_learning: bool = Field(
+        default=True,
+        description="untestable unless every learner it is about learned its training instances; false only for "
+        "hypotheses about learning itself",
+    )
+
+    @field_validator("contrast")
+    @classmethod
+    def _json_contrast(cls, contrast: tuple[Scalar, Scalar] | None) -> tuple[Scalar, Scalar] | None:
+        if contrast is not None and contrast[0] == contrast[1]:
+            raise ValueError("a contrast compares two different values of the axis")
+        return None if contrast is None else (_json_scalar(contrast[0]), _json_scalar(contrast[1]))
 
     @field_validator("where")
     @classmethod
@@ -59,6 +82,10 @@ class Hypothesis(BaseModel):
     def _flat_needs_tolerance(self) -> Hypothesis:
         if self.direction == "flat" and self.tolerance is None:
             raise ValueError("a flat hypothesis needs a tolerance")
+        if self.direction == "greater" and self.contrast is None:
+            raise ValueError("a 'greater' hypothesis names the two axis values it compares: contrast = [A, B]")
+        if self.contrast is not None and self.direction in ("increases", "decreases"):
+            raise ValueError("a contrast is judged with direction 'greater' (or 'flat'), not a trend")
         return self
 
 
@@ -359,12 +386,33 @@ def _check_body(path: Path, body: StudyBody) -> tuple[dict[str, list[Any]], list
                 hyp.metric,
                 f"not a metric of the detectors; allowed: {shown}",
             )
+        _check_contrast(path, i, hyp, axes[hyp.axis])
         for axis, value in hyp.where.items():
             if axis not in axes:
                 raise _fail(path, f"hypotheses[{i}].where", axis, f"not an axis of this study; allowed: {list(axes)}")
             if value not in axes[axis]:
                 raise _fail(path, f"hypotheses[{i}].where.{axis}", value, f"not a value of the axis: {axes[axis]}")
     return axes, groups
+
+
+def nominal(values: list[Any]) -> bool:
+    """An axis whose values have no order of their own (names such as learners); numbers, "inf" and booleans do."""
+    return any(isinstance(v, str) and v not in ("inf", "-inf") for v in values)
+
+
+def _check_contrast(path: Path, i: int, hyp: Hypothesis, values: list[Any]) -> None:
+    """Contrast values belong to the axis; a nominal axis is judged only by named contrasts, never by a trend."""
+    for value in hyp.contrast or ():
+        if value not in values:
+            raise _fail(path, f"hypotheses[{i}].contrast", value, f"not a value of the axis {hyp.axis}: {values}")
+    if nominal(values) and hyp.contrast is None:
+        raise _fail(
+            path,
+            f"hypotheses[{i}].direction",
+            hyp.direction,
+            f"the axis {hyp.axis} is nominal ({values}), so its order says nothing; "
+            'compare two named values with direction = "greater" and contrast = [A, B]',
+        )
 
 
 def load_study(path: Path | str, scale: str = "quick") -> Study:
