@@ -1,0 +1,93 @@
+"""Training throughput of the maze studies' quick configurations, as a fraction of a matmul measured in the same run.
+
+For each configuration the script trains a run group (several seeds, as the study runner does) twice on the same
+seeds: once one seed after another under torch's FLOP counter (the floating-point operations of every forward and
+backward pass: the progressive loss draws its iteration counts from the step number, so both passes do the same
+work), and once timed the way a study trains it. Throughput is counted FLOPs / timed seconds; the reference is a
+float32 matmul of the stated size on the same threads, timed in the same process right before. The goal is a
+fraction of at least 0.5; the script prints what it gets.
+
+    .venv/bin/python benchmarks/train_throughput.py --threads 2 --steps 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from mesaopt.learners import LEARNERS
+from mesaopt.learners.neural import fit_neural_many
+from mesaopt.tasks import build_task
+
+CONFIGS = {
+    "recurrent": {
+        "width": 16,
+        "iterations": 16,
+        "lr": 0.003,
+        "cell": "norm",
+        "open_only": True,
+        "horizon": 3,
+        "batch_size": 32,
+    },
+    "cnn": {"width": 32, "depth": 10, "lr": 0.002, "batch_size": 32},
+    "transformer": {"width": 32, "depth": 2, "lr": 0.003, "batch_size": 32},
+}
+"""The quick configurations of the maze studies (4 x 4 mazes), without their step counts."""
+
+MATMUL_SIZE = 512
+"""Side of the square float32 matrices of the reference matmul: large enough to reach the BLAS peak on a CPU core."""
+
+
+def matmul_flops_per_s(size: int, seconds: float = 1.0) -> float:
+    """FLOP/s of repeated size x size float32 matmuls on the current torch threads."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        a @ b
+        count += 1
+    return 2 * size**3 * count / (time.perf_counter() - start)
+
+
+def training_flops(learner: str, params: dict, tasks, seeds) -> float:
+    """FLOPs of training every seed of the group (forward and backward), counted one seed after another."""
+    config = LEARNERS[learner].config.model_validate({**params, "ensemble": "sequential"})
+    counter = FlopCounterMode(display=False)
+    with counter:
+        fit_neural_many(learner, config, tasks, seeds)
+    return float(counter.get_total_flops())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learner", choices=sorted(CONFIGS), nargs="*", default=sorted(CONFIGS))
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--size", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    seeds = [np.random.SeedSequence(s) for s in range(args.seeds)]
+    tasks = [build_task("maze", {"size": args.size, "pool_size": 256}, s) for s in seeds]
+    for learner in args.learner:
+        params = {**CONFIGS[learner], "steps": args.steps}
+        flops = training_flops(learner, params, tasks, seeds)
+        reference = matmul_flops_per_s(MATMUL_SIZE)
+        config = LEARNERS[learner].config.model_validate(params)
+        start = time.perf_counter()
+        fit_neural_many(learner, config, tasks, seeds)
+        seconds = time.perf_counter() - start
+        rate = flops / seconds
+        print(
+            f"{learner:>11}: {flops / 1e9:.2f} GFLOP in {seconds:.1f} s = {rate / 1e9:.2f} GFLOP/s; "
+            f"matmul {reference / 1e9:.1f} GFLOP/s; fraction {rate / reference:.3f} (goal >= 0.5)",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
