@@ -19,7 +19,7 @@ import torch
 from pydantic import Field, model_validator
 
 from mesaopt.learners.base import Progress
-from mesaopt.learners.models.recurrent import RecurrentNet
+from mesaopt.learners.models.recurrent import Cell, RecurrentNet
 from mesaopt.learners.neural import NeuralConfig, NeuralSolver, RecurrentConfig, as_input, make_loss
 from mesaopt.learners.sgd import seeded_module, train_many
 from mesaopt.tasks.base import Task, derive
@@ -34,6 +34,11 @@ class SpeedPriorConfig(NeuralConfig):
     width: int = Field(default=32, ge=1, description="channels of the recurrent state")
     depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
     progressive: bool = Field(default=True, description="progressive loss within each stage")
+    cell: Cell = Field(default="relu", description="the recurrent cell, as the recurrent learner's")
+    open_only: bool = Field(default=False, description="zero the state on wall cells after every step")
+    horizon: float = Field(
+        default=1.0, ge=1, description="progressive loss of each stage: the no-grad prefix grows to horizon*T"
+    )
     start_iterations: int = Field(default=2, ge=1, description="iterations T of the first stage")
     grow_by: int = Field(default=2, ge=1, description="iterations added after each unsolved stage")
     max_iterations: int = Field(default=16, ge=1, description="largest T tried")
@@ -71,7 +76,7 @@ def fit_speed_prior(
         schedule.append(config.max_iterations)
 
     def fresh() -> RecurrentNet:
-        return RecurrentNet(config.width, config.depth, schedule[0])
+        return RecurrentNet(config.width, config.depth, schedule[0], cell=config.cell, open_only=config.open_only)
 
     initial = seeded_module(fresh, seed)
     module: RecurrentNet | None = None
