@@ -47,3 +47,17 @@ def test_the_premise_names_the_learner_that_did_not_learn():
     no_success = _frame().drop(columns=["profile.transfer.pool_success"])
     assert learned_frame(no_success, ["learner"], "recurrent") is None
     assert learning_panel(_study({"learner": ["recurrent"]}), no_success)["table"] is None
+
+
+def test_the_transition_is_the_first_value_reaching_half_with_a_seed_interval():
+    from mesaopt.report.learning import transition
+
+    order = [1, 16, 256, "inf"]
+    novel = {0: [0.0, 0.0, 0.9, 1.0], 1: [0.0, 0.1, 0.8, 0.9], 2: [0.0, 0.6, 0.9, 1.0]}
+    values = pd.DataFrame(
+        [{"seed": s, "x": x, "y": y} for s, ys in novel.items() for x, y in zip(order, ys, strict=True)]
+    )
+    point, lo, hi = transition(values, order)
+    assert (point, lo, hi) == (2, 1, 2)  # mean at 16 is 0.23; one seed alone crosses there
+    never = values.assign(y=0.1)
+    assert transition(never, order) == (4, 4, 4)

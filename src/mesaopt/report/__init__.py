@@ -20,7 +20,7 @@ from mesaopt.analysis import VERDICT_RULES, VERDICTS, HypothesisResult, judge
 from mesaopt.report import cache
 from mesaopt.report.curves import training_panel
 from mesaopt.report.gallery import maze_panels
-from mesaopt.report.learning import learned_frame, learning_panel
+from mesaopt.report.learning import learned_frame, learning_panel, transition_panel
 from mesaopt.report.plots import metric_vs_axis
 from mesaopt.store import connect, load_study_documents, metrics_frame
 from mesaopt.study import SCALES, Study, StudyError, study_from_document
@@ -208,7 +208,7 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
                 "wall": _cell(row.get("wall_s"), "{:.2f}"),
             }
         )
-    view.panels = [learning_panel(study, frame)]
+    view.panels = [learning_panel(study, frame), transition_panel(study, frame)]
     view.panels += maze_panels(root, con, study, frame, figure_dir, _calibration_href(), fingerprint)
     view.panels.append(training_panel(study, con, frame, figure_dir))
     view.panels = [p for p in view.panels if p is not None]

@@ -97,3 +97,59 @@ def learning_panel(study, frame: pd.DataFrame) -> dict[str, Any]:
     )
     head = ["condition", "runs", "train success", "train scored on", "novel success", "harder success", "learned?"]
     return {"title": title, "text": text, "link": None, "table": {"head": head, "rows": rows}, "figures": []}
+
+
+TRANSITION_SUCCESS = 0.5
+"""Novel success that marks the transition along an ordered axis (the diversity studies' N*): the first axis value at
+which a learner solves more novel instances than it fails. The same bar as TRAIN_SUCCESS_FLOOR, read on novel
+instances; not tuned to any study."""
+
+TRANSITION_RESAMPLES = 1000
+"""Resamples of whole seeds behind the transition's interval."""
+
+
+def _first_crossing(means: np.ndarray) -> int:
+    """Index of the first axis value whose mean reaches TRANSITION_SUCCESS; len(means) when none does."""
+    reached = np.flatnonzero(means >= TRANSITION_SUCCESS)
+    return int(reached[0]) if len(reached) else len(means)
+
+
+def transition(values: pd.DataFrame, order: list, seed: int = 0) -> tuple[int, int, int]:
+    """Index in `order` of the transition and its 95% interval over seed resamples (len(order): not reached).
+
+    `values` has one row per run: seed, x (an axis value from `order`) and y (novel success).
+    """
+    table = values.pivot_table(index="seed", columns="x", values="y", aggfunc="mean").reindex(columns=order)
+    matrix = table.to_numpy(dtype=float)
+    point = _first_crossing(np.nanmean(matrix, axis=0))
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(len(matrix), size=(TRANSITION_RESAMPLES, len(matrix)))
+    crossings = [_first_crossing(np.nanmean(matrix[p], axis=0)) for p in picks]
+    lo, hi = np.percentile(crossings, [2.5, 97.5], method="nearest")
+    return point, int(lo), int(hi)
+
+
+def transition_panel(study, frame: pd.DataFrame) -> dict[str, Any] | None:
+    """Where along each ordered axis of three or more values each learner starts solving novel instances."""
+    done = frame[frame["status"] == "done"]
+    novel = column(done, NOVEL_SUCCESS_METRIC)
+    axes = [a for a, v in study.axes.items() if len(v) >= 3 and not any(isinstance(x, str) and x != "inf" for x in v)]
+    if novel is None or not axes or done.empty:
+        return None
+    rows = []
+    for axis in axes:
+        order = study.axes[axis]
+        others = [a for a in study.axes if a != axis]
+        names = condition_names(done, others, next(iter(study.body.learners)))
+        for condition, group in done.groupby(names, sort=False):
+            values = pd.DataFrame({"seed": group["seed"], "x": group[axis], "y": group[novel]}).dropna()
+            point, lo, hi = transition(values, order)
+            shown = [*map(str, order), "not reached"]
+            rows.append([axis, condition, shown[point], f"[{shown[lo]}, {shown[hi]}]"])
+    text = (
+        f"The transition is the first axis value at which mean novel success reaches {TRANSITION_SUCCESS:g}; the "
+        f"interval is the 2.5th–97.5th percentile over {TRANSITION_RESAMPLES} resamples of whole seeds. With few "
+        "axis values it can only say between which two values the transition lies."
+    )
+    head = ["axis", "condition", "transition", "95% interval"]
+    return {"title": "Transition", "text": text, "link": None, "table": {"head": head, "rows": rows}, "figures": []}
