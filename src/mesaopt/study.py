@@ -10,16 +10,16 @@ import copy
 import hashlib
 import itertools
 import json
-import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mesaopt.detectors import DETECTORS
+from mesaopt.hypothesis import Hypothesis, json_scalar, nominal
 from mesaopt.learners import LEARNERS
 from mesaopt.tasks import TASKS
 
@@ -30,63 +30,11 @@ RESULTS_VERSION = 2
 TRAIN_METRIC_PREFIX = "train."
 """Metrics a learner reports about its own training, allowed in hypotheses without a detector."""
 
-Scalar = str | int | float | bool
 STUDY_ID = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class StudyError(Exception):
     """A study file is invalid. The message names the file, the key, the value and what is allowed."""
-
-
-class Hypothesis(BaseModel):
-    """ "metric M increases (decreases, stays flat) along axis X", or "is greater at A than at B" on a nominal axis,
-    among the runs that match `where`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    metric: str = Field(description="detector metric, as detector.metric")
-    axis: str = Field(description="the sweep axis the metric moves along")
-    direction: Literal["increases", "decreases", "flat", "greater"] = Field(
-        description="increases / decreases / flat along an ordered axis; greater: metric at contrast[0] > contrast[1]"
-    )
-    where: dict[str, Scalar] = Field(default_factory=dict, description="fixed values of other axes")
-    tolerance: float | None = Field(default=None, ge=0, description="for flat: largest change that counts as none")
-    label: str = Field(default="", description="a short name for the report")
-    contrast: tuple[Scalar, Scalar] | None = Field(
-        default=None,
-        description="two values [A, B] of the axis compared as A minus B (required by greater; flat may use it)",
-    )
-    control: bool = Field(
-        default=False,
-        description="a control expected to stay put: a flat verdict on a metric that is 0 in every run may stand",
-    )
-    check_learning: bool = Field(
-        default=True,
-        description="untestable unless every learner it is about learned its training instances; false only for "
-        "hypotheses about learning itself",
-    )
-
-    @field_validator("contrast")
-    @classmethod
-    def _json_contrast(cls, contrast: tuple[Scalar, Scalar] | None) -> tuple[Scalar, Scalar] | None:
-        if contrast is not None and contrast[0] == contrast[1]:
-            raise ValueError("a contrast compares two different values of the axis")
-        return None if contrast is None else (_json_scalar(contrast[0]), _json_scalar(contrast[1]))
-
-    @field_validator("where")
-    @classmethod
-    def _json_where(cls, where: dict[str, Scalar]) -> dict[str, Scalar]:
-        return {axis: _json_scalar(value) for axis, value in where.items()}
-
-    @model_validator(mode="after")
-    def _flat_needs_tolerance(self) -> Hypothesis:
-        if self.direction == "flat" and self.tolerance is None:
-            raise ValueError("a flat hypothesis needs a tolerance")
-        if self.direction == "greater" and self.contrast is None:
-            raise ValueError("a 'greater' hypothesis names the two axis values it compares: contrast = [A, B]")
-        if self.contrast is not None and self.direction in ("increases", "decreases"):
-            raise ValueError("a contrast is judged with direction 'greater' (or 'flat'), not a trend")
-        return self
 
 
 class TaskSection(BaseModel):
@@ -285,14 +233,7 @@ def _axis_values(path: Path, key: str, values: Any) -> list[Any]:
     for value in values:
         if isinstance(value, dict | list):
             raise _fail(path, key, value, "expected scalar axis values (numbers, strings, booleans)")
-    return [_json_scalar(v) for v in values]
-
-
-def _json_scalar(value: Any) -> Any:
-    """Infinite floats become the string "inf" (JSON has no infinity); everything else is kept."""
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return value
+    return [json_scalar(v) for v in values]
 
 
 def _check_axis_name(path: Path, body: StudyBody, axis: str, key: str) -> None:
@@ -393,11 +334,6 @@ def _check_body(path: Path, body: StudyBody) -> tuple[dict[str, list[Any]], list
             if value not in axes[axis]:
                 raise _fail(path, f"hypotheses[{i}].where.{axis}", value, f"not a value of the axis: {axes[axis]}")
     return axes, groups
-
-
-def nominal(values: list[Any]) -> bool:
-    """An axis whose values have no order of their own (names such as learners); numbers, "inf" and booleans do."""
-    return any(isinstance(v, str) and v not in ("inf", "-inf") for v in values)
 
 
 def _check_contrast(path: Path, i: int, hyp: Hypothesis, values: list[Any]) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from mesaopt.analysis import TRAIN_SUCCESS_FLOOR, TRAIN_SUCCESS_METRIC
+from mesaopt.hypothesis import nominal
 
 NOVEL_SUCCESS_METRIC = "transfer.novel_success"
 POOL_TRAINED_METRIC = "transfer.pool_trained"
@@ -133,7 +134,7 @@ def transition_panel(study, frame: pd.DataFrame) -> dict[str, Any] | None:
     """Where along each ordered axis of three or more values each learner starts solving novel instances."""
     done = frame[frame["status"] == "done"]
     novel = column(done, NOVEL_SUCCESS_METRIC)
-    axes = [a for a, v in study.axes.items() if len(v) >= 3 and not any(isinstance(x, str) and x != "inf" for x in v)]
+    axes = [a for a, v in study.axes.items() if len(v) >= 3 and not nominal(v)]
     if novel is None or not axes or done.empty:
         return None
     rows = []
