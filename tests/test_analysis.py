@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mesaopt.analysis import analyze, endpoint_difference, ranks, spearman, verdict
+from mesaopt.analysis import (
+    TRAIN_SUCCESS_FLOOR,
+    analyze,
+    endpoint_difference,
+    judge,
+    premise_failures,
+    ranks,
+    spearman,
+    verdict,
+)
 
 
 def frame(values: dict[int, list[float]], xs=(1, 2, 3, 4)) -> pd.DataFrame:
@@ -62,3 +71,47 @@ def test_verdict_needs_both_intervals_on_one_side():
     assert verdict("increases", (-0.1, 0.9), (0.2, 0.3), None) == "inconclusive"
     assert verdict("decreases", (-0.9, -0.1), (-0.3, -0.2), None) == "supported"
     assert verdict("increases", (math.nan, math.nan), (0.2, 0.3), None) == "inconclusive"
+
+
+def learned(values: dict[str, list[float]]) -> pd.DataFrame:
+    return pd.DataFrame([{"condition": c, "train": t} for c, ts in values.items() for t in ts])
+
+
+def test_a_learner_below_the_training_floor_makes_the_hypothesis_untestable():
+    up = frame({0: [0.1, 0.2, 0.3, 0.4], 1: [0.0, 0.25, 0.35, 0.5], 2: [0.05, 0.2, 0.4, 0.45]})
+    ok = learned({"learner a": [0.9, 0.8, 1.0], "learner b": [0.6, 0.7, 0.5]})
+    assert judge(up, "m", "x", "increases", learned=ok).verdict == "supported"
+    bad = learned({"learner a": [0.9, 0.8, 1.0], "learner recurrent": [0.01, 0.03, 0.02]})
+    result = judge(up, "m", "x", "increases", learned=bad)
+    assert result.verdict == "untestable"
+    assert result.reason == f"learner recurrent: train success 0.02 < {TRAIN_SUCCESS_FLOOR:g}"
+    assert premise_failures(learned({"c": [float("nan"), 0.9]})) == []
+
+
+def test_a_metric_that_does_not_vary_is_untestable_and_a_zero_flat_only_for_controls():
+    zeros = frame({0: [0, 0, 0, 0], 1: [0, 0, 0, 0], 2: [0, 0, 0, 0]})
+    trend = judge(zeros, "m", "x", "increases")
+    assert trend.verdict == "untestable" and "does not vary" in trend.reason
+    assert judge(zeros, "m", "x", "flat", tolerance=0.05).verdict == "untestable"
+    assert judge(zeros, "m", "x", "flat", tolerance=0.05, control=True).verdict == "supported"
+    ones = frame({0: [1, 1, 1, 1], 1: [1, 1, 1, 1], 2: [1, 1, 1, 1]})
+    assert judge(ones, "m", "x", "flat", tolerance=0.0).verdict == "supported"
+    assert judge(frame({}), "m", "x", "increases").reason == "no run reports m"
+
+
+def test_a_contrast_is_judged_on_the_difference_of_its_two_values():
+    # x = 1 is the contrast's first value (A), x = 0 its second (B).
+    higher = frame({0: [0.2, 0.6], 1: [0.1, 0.5], 2: [0.3, 0.9]}, xs=(0, 1))
+    assert judge(higher, "m", "learner", "greater").verdict == "supported"
+    lower = frame({0: [0.6, 0.2], 1: [0.5, 0.1], 2: [0.9, 0.3]}, xs=(0, 1))
+    result = judge(lower, "m", "learner", "greater")
+    assert result.verdict == "contradicted" and "below 0" in result.reason
+    mixed = frame({0: [0.2, 0.6], 1: [0.5, 0.1], 2: [0.3, 0.35]}, xs=(0, 1))
+    assert judge(mixed, "m", "learner", "greater").verdict == "inconclusive"
+    assert verdict("greater", (math.nan, math.nan), (0.1, 0.2), None) == "supported"
+
+
+def test_every_verdict_has_a_reason():
+    mixed = frame({0: [0, 1, 2, 3], 1: [3, 2, 1, 0], 2: [0, 2, 1, 3], 3: [3, 1, 2, 0]})
+    result = analyze(mixed, "m", "x", "increases")
+    assert result.verdict == "inconclusive" and "not both on one side of 0" in result.reason

@@ -112,7 +112,24 @@ BAD = {
         GOOD.replace('detectors = ["transfer"]', 'detectors = ["step_budget"]'),
         "does not apply to task 'maze'",
     ),
+    "trend over a nominal axis": (
+        GOOD.replace('axis = "task.pool_size"', 'axis = "learner"').replace('where = { learner = "lookup" }', ""),
+        "hypotheses[0].direction",
+    ),
+    "greater without a contrast": (GOOD.replace('direction = "increases"', 'direction = "greater"'), "hypotheses[0]"),
+    "contrast value not on the axis": (
+        GOOD.replace('direction = "increases"', 'direction = "greater"\ncontrast = [4, 16]'),
+        "hypotheses[0].contrast",
+    ),
 }
+
+
+def test_a_nominal_axis_is_judged_by_a_named_contrast(tmp_path):
+    text = GOOD.replace('axis = "task.pool_size"', 'axis = "learner"').replace(
+        'direction = "increases"\nwhere = { learner = "lookup" }', 'direction = "greater"\ncontrast = ["bfs", "lookup"]'
+    )
+    hyp = load_study(write(tmp_path, text)).body.hypotheses[0]
+    assert hyp.contrast == ("bfs", "lookup") and hyp.check_learning and not hyp.control
 
 
 @pytest.mark.parametrize("case", sorted(BAD))

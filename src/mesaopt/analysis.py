@@ -16,6 +16,23 @@ CONFIDENCE = 0.95
 MIN_SEEDS = 2
 """Fewer seeds than this cannot give an interval over seeds, so the verdict is inconclusive."""
 
+TRAIN_SUCCESS_FLOOR = 0.5
+"""Least mean success (over seeds) on its own training instances at which a learner counts as having learned them.
+A hypothesis about a learner below it in any condition is untestable: the claims are about what training produces,
+and a learner that fails most of what it was trained on has produced neither a memorizer nor a searcher. Half is the
+plain reading of "learned" (it solves more of its training set than it fails); it is not tuned to any study, and it
+sits above the transfer detector's POOL_SUCCESS_FLOOR (0.2), the least at which a transfer ratio is defined at all."""
+
+TRAIN_SUCCESS_METRIC = "transfer.pool_success"
+"""Success on the training instances (or fresh draws of the training distribution for learners trained on an
+infinite pool), under whatever detector prefix a study runs it ("profile.transfer.pool_success")."""
+
+VERDICTS = ("supported", "contradicted", "inconclusive", "untestable")
+"""Every verdict, in the order the report counts them."""
+
+PREMISE_SHOWN = 3
+"""Failing conditions named in an untestable verdict's reason; further ones are counted."""
+
 VERDICT_RULES = {
     "increases": (
         "supported when the 95% bootstrap intervals of both Spearman's rho and the endpoint difference lie above 0; "
@@ -24,6 +41,10 @@ VERDICT_RULES = {
     "decreases": (
         "supported when the 95% bootstrap intervals of both Spearman's rho and the endpoint difference lie below 0; "
         "contradicted when both lie above 0; inconclusive otherwise"
+    ),
+    "greater": (
+        "a named contrast [A, B] on a nominal axis: supported when the 95% bootstrap interval of mean(A) - mean(B) "
+        "lies above 0; contradicted when it lies below 0; inconclusive otherwise"
     ),
     "flat": (
         "supported when the 95% bootstrap interval of the endpoint difference lies inside [-tolerance, +tolerance]; "
@@ -34,6 +55,13 @@ VERDICT_RULES = {
         "resampled seed comes along). The endpoint difference is the mean metric at the largest axis value minus "
         f"the mean at the smallest. With fewer than {MIN_SEEDS} seeds or fewer than two axis values the verdict is "
         "inconclusive."
+    ),
+    "untestable": (
+        "before any interval: untestable when a learner the hypothesis is about solves, on average over seeds, less "
+        f"than {TRAIN_SUCCESS_FLOOR} of its training instances in any condition (it did not learn what it was "
+        "trained on); when no run reports the metric; when the metric does not vary over the runs (a trend or "
+        "contrast cannot be read from a constant); and when a flat hypothesis rests on a metric that is 0 in every "
+        "run, unless the study marks it as a control (a control is expected to stay at 0)"
     ),
 }
 
@@ -55,6 +83,7 @@ class HypothesisResult:
     verdict: str
     x_low: Any = None
     x_high: Any = None
+    reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,6 +138,11 @@ def verdict(direction: str, rho_ci: tuple[float, float], diff_ci: tuple[float, f
         if lo > tolerance or hi < -tolerance:
             return "contradicted"
         return "inconclusive"
+    if direction == "greater":
+        lo, hi = diff_ci
+        if math.isnan(lo):
+            return "inconclusive"
+        return "supported" if lo > 0 else "contradicted" if hi < 0 else "inconclusive"
     bounds = [*rho_ci, *diff_ci]
     if any(math.isnan(b) for b in bounds):
         return "inconclusive"
@@ -118,6 +152,98 @@ def verdict(direction: str, rho_ci: tuple[float, float], diff_ci: tuple[float, f
     if sign * rho_ci[1] < 0 and sign * rho_ci[0] < 0 and sign * diff_ci[1] < 0 and sign * diff_ci[0] < 0:
         return "contradicted"
     return "inconclusive"
+
+
+def _span(ci: tuple[float, float]) -> str:
+    return f"[{ci[0]:+.3f}, {ci[1]:+.3f}]"
+
+
+def verdict_reason(
+    label: str,
+    direction: str,
+    rho_ci: tuple[float, float],
+    diff_ci: tuple[float, float],
+    tolerance: float | None,
+    n_seeds: int,
+) -> str:
+    """One sentence saying which intervals gave the verdict (or why there are none)."""
+    if n_seeds < MIN_SEEDS:
+        return f"{n_seeds} seed(s) < {MIN_SEEDS}: no interval over seeds"
+    if math.isnan(diff_ci[0]):
+        return "fewer than two axis values in some resample: no interval"
+    if direction == "flat":
+        band = f"[-{tolerance:g}, +{tolerance:g}]"
+        where = {"supported": "inside", "contradicted": "wholly outside"}.get(label, "partly outside")
+        return f"difference CI {_span(diff_ci)} lies {where} the tolerance band {band}"
+    if direction == "greater":
+        where = {"supported": "above 0", "contradicted": "below 0"}.get(label, "across 0")
+        return f"contrast CI {_span(diff_ci)} lies {where}"
+    text = f"difference CI {_span(diff_ci)}, rho CI {_span(rho_ci)}"
+    if label == "inconclusive":
+        return f"{text}: not both on one side of 0"
+    return f"{text}: both {'above' if (label == 'supported') == (direction == 'increases') else 'below'} 0"
+
+
+def premise_failures(learned: pd.DataFrame, floor: float = TRAIN_SUCCESS_FLOOR) -> list[str]:
+    """The conditions whose mean training success over seeds is below the floor, worst first, as reason lines.
+
+    `learned` has one row per run: `condition` (a readable name such as "learner recurrent, task.pool_size=inf")
+    and `train` (that run's success on its training instances; NaN when unmeasured, which is left out).
+    """
+    means = learned.dropna(subset=["train"]).groupby("condition", sort=False)["train"].mean().sort_values()
+    return [
+        f"{condition}: train success {value:.2f} < {floor:g}" for condition, value in means.items() if value < floor
+    ]
+
+
+def untestable_reason(
+    data: pd.DataFrame, metric: str, direction: str, learned: pd.DataFrame | None, control: bool
+) -> str | None:
+    """Why the hypothesis cannot be judged on this data (see VERDICT_RULES["untestable"]), or None if it can."""
+    failures = premise_failures(learned) if learned is not None and len(learned) else []
+    if failures:
+        more = len(failures) - PREMISE_SHOWN
+        return "; ".join(failures[:PREMISE_SHOWN]) + (f"; and {more} more condition(s)" if more > 0 else "")
+    if not len(data):
+        return f"no run reports {metric}"
+    y = data["y"].to_numpy(dtype=float)
+    if direction != "flat" and np.ptp(y) == 0:
+        return f"{metric} is {y[0]:g} in all {len(y)} runs: it does not vary"
+    if direction == "flat" and not control and not np.any(y):
+        return f"{metric} is 0 in all {len(y)} runs and the hypothesis is not a declared control"
+    return None
+
+
+def judge(
+    data: pd.DataFrame,
+    metric: str,
+    axis: str,
+    direction: str,
+    where: dict[str, Any] | None = None,
+    tolerance: float | None = None,
+    learned: pd.DataFrame | None = None,
+    control: bool = False,
+) -> HypothesisResult:
+    """The verdict of one hypothesis: untestable when its premise fails (untestable_reason), else analyze's."""
+    reason = untestable_reason(data, metric, direction, learned, control)
+    if reason is None:
+        return analyze(data, metric, axis, direction, where, tolerance)
+    nan = (math.nan, math.nan)
+    n_seeds = len(np.unique(data["seed"])) if len(data) else 0
+    return HypothesisResult(
+        metric,
+        axis,
+        direction,
+        dict(where or {}),
+        len(data),
+        n_seeds,
+        math.nan,
+        nan,
+        math.nan,
+        nan,
+        "untestable",
+        reason=reason,
+    )
 
 
 def analyze(
@@ -153,6 +279,9 @@ def analyze(
             diffs.append(endpoint_difference(x[idx], y[idx]))
         rho_ci, diff_ci = _interval(rhos), _interval(diffs)
     label = verdict(direction, rho_ci, diff_ci, tolerance) if enough else "inconclusive"
+    reason = verdict_reason(label, direction, rho_ci, diff_ci, tolerance, len(unique_seeds))
+    if len(unique_seeds) >= MIN_SEEDS and not enough:
+        reason = "fewer than two axis values: no effect to measure"
     low = data.loc[data["x"].idxmin(), "label"] if len(data) else None
     high = data.loc[data["x"].idxmax(), "label"] if len(data) else None
     return HypothesisResult(
@@ -169,4 +298,5 @@ def analyze(
         label,
         low,
         high,
+        reason,
     )

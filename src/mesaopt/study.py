@@ -10,16 +10,16 @@ import copy
 import hashlib
 import itertools
 import json
-import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mesaopt.detectors import DETECTORS
+from mesaopt.hypothesis import Hypothesis, json_scalar, nominal
 from mesaopt.learners import LEARNERS
 from mesaopt.tasks import TASKS
 
@@ -30,36 +30,11 @@ RESULTS_VERSION = 3
 TRAIN_METRIC_PREFIX = "train."
 """Metrics a learner reports about its own training, allowed in hypotheses without a detector."""
 
-Scalar = str | int | float | bool
 STUDY_ID = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class StudyError(Exception):
     """A study file is invalid. The message names the file, the key, the value and what is allowed."""
-
-
-class Hypothesis(BaseModel):
-    """ "metric M increases (decreases, stays flat) along axis X", among the runs that match `where`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    metric: str = Field(description="detector metric, as detector.metric")
-    axis: str = Field(description="the sweep axis the metric moves along")
-    direction: Literal["increases", "decreases", "flat"]
-    where: dict[str, Scalar] = Field(default_factory=dict, description="fixed values of other axes")
-    tolerance: float | None = Field(default=None, ge=0, description="for flat: largest change that counts as none")
-    label: str = Field(default="", description="a short name for the report")
-
-    @field_validator("where")
-    @classmethod
-    def _json_where(cls, where: dict[str, Scalar]) -> dict[str, Scalar]:
-        return {axis: _json_scalar(value) for axis, value in where.items()}
-
-    @model_validator(mode="after")
-    def _flat_needs_tolerance(self) -> Hypothesis:
-        if self.direction == "flat" and self.tolerance is None:
-            raise ValueError("a flat hypothesis needs a tolerance")
-        return self
 
 
 class TaskSection(BaseModel):
@@ -258,14 +233,7 @@ def _axis_values(path: Path, key: str, values: Any) -> list[Any]:
     for value in values:
         if isinstance(value, dict | list):
             raise _fail(path, key, value, "expected scalar axis values (numbers, strings, booleans)")
-    return [_json_scalar(v) for v in values]
-
-
-def _json_scalar(value: Any) -> Any:
-    """Infinite floats become the string "inf" (JSON has no infinity); everything else is kept."""
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return value
+    return [json_scalar(v) for v in values]
 
 
 def _check_axis_name(path: Path, body: StudyBody, axis: str, key: str) -> None:
@@ -378,12 +346,28 @@ def _check_body(
                 hyp.metric,
                 f"not a metric of the detectors; allowed: {shown}",
             )
+        _check_contrast(path, i, hyp, axes[hyp.axis])
         for axis, value in hyp.where.items():
             if axis not in axes:
                 raise _fail(path, f"hypotheses[{i}].where", axis, f"not an axis of this study; allowed: {list(axes)}")
             if value not in axes[axis]:
                 raise _fail(path, f"hypotheses[{i}].where.{axis}", value, f"not a value of the axis: {axes[axis]}")
     return axes, groups
+
+
+def _check_contrast(path: Path, i: int, hyp: Hypothesis, values: list[Any]) -> None:
+    """Contrast values belong to the axis; a nominal axis is judged only by named contrasts, never by a trend."""
+    for value in hyp.contrast or ():
+        if value not in values:
+            raise _fail(path, f"hypotheses[{i}].contrast", value, f"not a value of the axis {hyp.axis}: {values}")
+    if nominal(values) and hyp.contrast is None:
+        raise _fail(
+            path,
+            f"hypotheses[{i}].direction",
+            hyp.direction,
+            f"the axis {hyp.axis} is nominal ({values}), so its order says nothing; "
+            'compare two named values with direction = "greater" and contrast = [A, B]',
+        )
 
 
 def load_study(path: Path | str, scale: str = "quick", check_metrics: bool = True) -> Study:

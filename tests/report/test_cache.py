@@ -68,8 +68,8 @@ class Calls:
 
 
 def _build(root, out, monkeypatch):
-    analyses, galleries = Calls(report.analyze), Calls(gallery.gallery_panel)
-    monkeypatch.setattr(report, "analyze", analyses)
+    analyses, galleries = Calls(report.judge), Calls(gallery.gallery_panel)
+    monkeypatch.setattr(report, "judge", analyses)
     monkeypatch.setattr(gallery, "gallery_panel", galleries)
     rebuild_catalog(root)
     report.build_report(root, out)

@@ -50,3 +50,24 @@ def test_summary_is_strict_json_even_when_a_hypothesis_has_no_effect(tmp_path):
     text = (tmp_path / "report" / "summary.json").read_text()
     summary = json.loads(text, parse_constant=refuse)
     assert summary["flat"], "the study's hypothesis is missing from the summary"
+
+
+def test_a_constant_metric_is_untestable_with_its_reason_and_the_pages_show_counts_and_learning(tmp_path):
+    """BFS solves every maze at every pool size: nothing varies, so there is nothing to judge, and the report says
+    so (verdict, reason, counts on the index, a "did it learn?" table on the study page, no null in the summary)."""
+    (tmp_path / "flat.toml").write_text(textwrap.dedent(HOSTILE).replace("<script>alert(1)</script>", "flat"))
+    run_cli("run", "flat.toml", "--scale", "smoke", "--workers", "1", cwd=tmp_path)
+
+    def no_null(pairs):
+        assert all(v is not None for _, v in pairs), pairs
+        return dict(pairs)
+
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text(), object_pairs_hook=no_null)
+    (entry,) = summary["flat"]
+    assert entry["verdict"] == "untestable"
+    assert entry["reason"] == "transfer.novel_success is 1 in all 4 runs: it does not vary"
+    assert "rho_ci" not in entry
+    index = (tmp_path / "report" / "index.html").read_text()
+    assert "0 supported" in index and "1 untestable" in index and "it does not vary" in index
+    page = (tmp_path / "report" / "studies" / "flat.html").read_text()
+    assert "Did it learn?" in page and "learner bfs, task.pool_size=1" in page

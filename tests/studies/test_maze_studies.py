@@ -25,6 +25,7 @@ ISSUE_STUDIES = {
     "maze_speed_prior_training",
     "maze_reachability",
     "maze_goal_proxy",
+    "maze_loops",
 }
 
 

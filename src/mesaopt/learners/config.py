@@ -195,6 +195,11 @@ class SpeedPriorConfig(NeuralConfig):
     width: int = Field(default=32, ge=1, description="channels of the recurrent state")
     depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
     progressive: bool = Field(default=True, description="progressive loss within each stage")
+    cell: Cell = Field(default="relu", description="the recurrent cell, as the recurrent learner's")
+    open_only: bool = Field(default=False, description="zero the state on wall cells after every step")
+    horizon: float = Field(
+        default=1.0, ge=1, description="progressive loss of each stage: the no-grad prefix grows to horizon*T"
+    )
     start_iterations: int = Field(default=2, ge=1, description="iterations T of the first stage")
     grow_by: int = Field(default=2, ge=1, description="iterations added after each unsolved stage")
     max_iterations: int = Field(default=16, ge=1, description="largest T tried")

@@ -51,7 +51,7 @@ def fit_speed_prior(
         schedule.append(config.max_iterations)
 
     def fresh() -> RecurrentNet:
-        return RecurrentNet(config.width, config.depth, schedule[0])
+        return RecurrentNet(config.width, config.depth, schedule[0], cell=config.cell, open_only=config.open_only)
 
     initial = seeded_module(fresh, seed)
     module: RecurrentNet | None = None

@@ -14,11 +14,12 @@ from typing import Any
 import pandas as pd
 
 from mesaopt import __version__
-from mesaopt.analysis import VERDICT_RULES, HypothesisResult, analyze
+from mesaopt.analysis import VERDICT_RULES, VERDICTS, HypothesisResult, judge
 from mesaopt.provenance import made_by_other_code
 from mesaopt.report import cache
 from mesaopt.report.curves import training_panel
 from mesaopt.report.gallery import maze_panels
+from mesaopt.report.learning import learned_frame, learning_panel, transition_panel
 from mesaopt.report.plots import metric_vs_axis
 from mesaopt.report.sections import EXTRA_SECTIONS, environment
 from mesaopt.report.sections import Section as Section  # re-exported for pages written against the old place
@@ -166,16 +167,17 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
         subset = done
         for axis, value in hyp.where.items():
             subset = subset[subset[axis] == value]
-        result = None
-        if hyp.metric in subset.columns:
-            piece = cache.cached(
-                figure_dir,
-                f"h{i}",
-                fingerprint,
-                lambda hyp=hyp, i=i, subset=subset: _hypothesis_piece(study, hyp, i, subset, figure_dir),
-                lambda piece: [piece["file"]],
-            )
-            result = _result_from(piece["result"])
+        if hyp.contrast is not None:
+            subset = subset[subset[hyp.axis].isin(hyp.contrast)]
+        piece = cache.cached(
+            figure_dir,
+            f"h{i}",
+            fingerprint,
+            lambda hyp=hyp, i=i, subset=subset: _hypothesis_piece(study, hyp, i, subset, figure_dir),
+            lambda piece: [piece["file"]] if piece["file"] else [],
+        )
+        result = _result_from(piece["result"])
+        if piece["file"]:
             view.figures.append({"src": f"{study.id}/{piece['file']}", "caption": piece["caption"]})
         view.results.append(_result_row(hyp, result))
         view.results[-1]["calibration_href"] = _calibration_href() if ".is_" in hyp.metric else ""
@@ -194,32 +196,46 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
                 "wall": _cell(row.get("wall_s"), "{:.2f}"),
             }
         )
-    view.panels = maze_panels(root, con, study, frame, figure_dir, _calibration_href(), fingerprint)
+    view.panels = [learning_panel(study, frame), transition_panel(study, frame)]
+    view.panels += maze_panels(root, con, study, frame, figure_dir, _calibration_href(), fingerprint)
     view.panels.append(training_panel(study, con, frame, figure_dir))
     view.panels = [p for p in view.panels if p is not None]
     return view
 
 
 def _hypothesis_piece(study: Study, hyp, i: int, subset: pd.DataFrame, figure_dir: Path) -> dict[str, Any]:
-    """The slow part of a hypothesis: its bootstrap analysis and its plot (cached by the caller)."""
+    """The slow part of a hypothesis: its premise check, bootstrap analysis and plot (cached by the caller).
+
+    A contrast [A, B] places A at 1 and B at 0, so the endpoint difference is mean(A) - mean(B).
+    """
+    order = list(reversed(hyp.contrast)) if hyp.contrast is not None else study.axes[hyp.axis]
+    position = (
+        _axis_position(subset[hyp.axis], order)
+        if hyp.contrast is None
+        else subset[hyp.axis].map({hyp.contrast[1]: 0.0, hyp.contrast[0]: 1.0})
+    )
     data = pd.DataFrame(
         {
             "seed": subset["seed"],
-            "x": _axis_position(subset[hyp.axis], study.axes[hyp.axis]),
-            "y": subset[hyp.metric],
+            "x": position,
+            "y": subset[hyp.metric] if hyp.metric in subset.columns else float("nan"),
             "label": subset[hyp.axis],
         }
     ).dropna(subset=["y"])
-    result = analyze(data, hyp.metric, hyp.axis, hyp.direction, hyp.where, hyp.tolerance)
+    conditions = [a for a in study.axes if a not in hyp.where]
+    only = next(iter(study.body.learners))
+    learned = learned_frame(subset, conditions, only) if hyp.check_learning else None
+    result = judge(data, hyp.metric, hyp.axis, hyp.direction, hyp.where, hyp.tolerance, learned, hyp.control)
+    piece = {"result": _json_safe(result.as_dict()), "caption": "", "file": ""}
+    if data.empty:
+        return piece
     series = [a for a in study.axes if a not in (hyp.axis, *hyp.where)]
     name = f"h{i}.png"
-    left_out = metric_vs_axis(
-        subset, hyp.axis, study.axes[hyp.axis], hyp.metric, series, figure_dir / name, _hypothesis_text(hyp)
-    )
+    left_out = metric_vs_axis(subset, hyp.axis, order, hyp.metric, series, figure_dir / name, _hypothesis_text(hyp))
     caption = f"{hyp.metric} against {hyp.axis}: mean over seeds with a 95% bootstrap band"
     if left_out:
         caption += f" ({left_out} series left out)"
-    return {"result": _json_safe(result.as_dict()), "caption": caption, "file": name}
+    return {**piece, "caption": caption, "file": name}
 
 
 def _result_from(saved: dict[str, Any]) -> HypothesisResult:
@@ -303,30 +319,48 @@ def _hypothesis_text(hyp) -> str:
     text = f"{hyp.metric} {hyp.direction} with {hyp.axis}"
     if hyp.direction == "flat":
         text = f"{hyp.metric} stays within ±{hyp.tolerance} along {hyp.axis}"
+    if hyp.contrast is not None:
+        a, b = hyp.contrast
+        text = f"{hyp.metric} is greater at {hyp.axis}={a} than at {b}"
+        if hyp.direction == "flat":
+            text = f"{hyp.metric} at {hyp.axis}={a} stays within ±{hyp.tolerance} of its value at {b}"
+    if hyp.control:
+        text += " [control]"
     return f"{hyp.label + ': ' if hyp.label else ''}{text}{f' ({where})' if where else ''}"
 
 
-def _result_row(hyp, result: HypothesisResult | None) -> dict[str, Any]:
-    if result is None:
-        return {
-            "text": _hypothesis_text(hyp),
-            "verdict": "inconclusive",
-            "n_runs": 0,
-            "n_seeds": 0,
-            "diff_text": "no data",
-            "diff_ci_text": "",
-            "rho_text": "",
-        }
+def _result_row(hyp, result: HypothesisResult) -> dict[str, Any]:
     return {
         "text": _hypothesis_text(hyp),
         "verdict": result.verdict,
+        "reason": result.reason,
         "n_runs": result.n_runs,
         "n_seeds": result.n_seeds,
-        "diff_text": f"{_fmt(result.diff)} ({result.x_low} → {result.x_high})",
+        "diff_text": f"{_fmt(result.diff)} ({result.x_low} → {result.x_high})" if result.n_runs else "no data",
         "diff_ci_text": _ci(result.diff_ci),
         "rho_text": f"{_fmt(result.rho)} {_ci(result.rho_ci)}",
         "result": result.as_dict(),
     }
+
+
+def verdict_counts(views: list[StudyView]) -> dict[str, int]:
+    """How many hypotheses of the report earned each verdict, every verdict listed."""
+    counts = dict.fromkeys(VERDICTS, 0)
+    for view in views:
+        for row in view.results:
+            counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
+    return counts
+
+
+def summary_entry(value: Any) -> Any:
+    """A result as plain JSON with no null anywhere: undefined numbers (NaN, an unknown endpoint) are left out."""
+    if isinstance(value, dict):
+        kept = {str(k): summary_entry(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None}
+    if isinstance(value, list | tuple):
+        items = [summary_entry(v) for v in value]
+        return None if any(v is None for v in items) else items
+    return _json_safe(value)
 
 
 def build_report(root: Path, out: Path) -> Path:
@@ -358,13 +392,14 @@ def build_report(root: Path, out: Path) -> Path:
         page_title="Studies",
         root="",
         suite=suite_time(views),
+        counts=verdict_counts(views),
         build_time=duration(time.perf_counter() - started),
         **common,
     )
     path = out / "index.html"
     path.write_text(index, encoding="utf-8")
     (out / "summary.json").write_text(
-        json.dumps(_json_safe({v.id: [r.get("result") for r in v.results] for v in views}), indent=2, allow_nan=False),
+        json.dumps({v.id: [summary_entry(r["result"]) for r in v.results] for v in views}, indent=2, allow_nan=False),
         encoding="utf-8",
     )
     return path
