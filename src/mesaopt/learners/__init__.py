@@ -49,7 +49,10 @@ LEARNERS: dict[str, LearnerEntry] = {
         programs.LocalConfig, programs.fit_genetic, "genetic algorithm on programs", programs.TASKS
     ),
     "structure": LearnerEntry(
-        programs.StructureConfig, programs.fit_structure, "seed 003's Hfh/Hsd/Hfd in the DSL", ("deploy",)
+        programs.StructureConfig,
+        programs.fit_structure,
+        "seed 003's Hfh/Hsd/Hfd and the honest rederiver in the DSL",
+        ("deploy",),
     ),
     "maze_enumerate": LearnerEntry(
         maze_programs.MazeEnumerateConfig,
