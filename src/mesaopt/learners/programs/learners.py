@@ -94,9 +94,21 @@ def fit_enumerate(config: EnumerateConfig, task: WordTask, seed: np.random.SeedS
         **_flip_metrics(result.correct, config.g),
         **diversity_terms(task, train, config.g),
     }
+    metrics.update(_flip_checks(metrics, config.g, structural_label(result.program)))
     algorithm = ProgramAlgorithm(dsl, result.program, result.t, metrics)
     algorithm.train_metrics.update(_deploy_success(task, algorithm))
     return algorithm
+
+
+def _flip_checks(metrics: dict[str, float], g: float, label: str) -> dict[str, float]:
+    """flip_g_gap: the enumerated flip point minus the one predicted from the hand-written searcher and stored
+    answer; winner_matches_flip: 1 when the chosen program searches exactly when g lies below the enumerated flip."""
+    out: dict[str, float] = {}
+    if "flip_g_enumerated" in metrics and "flip_g_predicted" in metrics:
+        out["flip_g_gap"] = metrics["flip_g_enumerated"] - metrics["flip_g_predicted"]
+    if "flip_g_enumerated" in metrics:
+        out["winner_matches_flip"] = float((g < metrics["flip_g_enumerated"]) == (label == "searcher"))
+    return out
 
 
 def _flip_metrics(correct: list[tuple[Node, int, float]], g: float) -> dict[str, float]:
