@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas
 import pydantic
 
-DIVERSITY_COLUMNS = ("study", "source", "N", "seed", "novel_bits", "pool_bits")
+DIVERSITY_COLUMNS = ("study", "source", "N", "seed", "novel_bits", "pool_bits", "pool_max_bits")
 """Columns of `TheoryContext.diversity_power`."""
 
 
@@ -19,7 +19,8 @@ class TheoryContext:
 
     `diversity_power` has one row per done run that swept the train-pool size: `study` and `source` (the run's
     "task/learner") say where it came from, `N` is the pool size (may be inf), `novel_bits` and `pool_bits` are the
-    optimization power the learned algorithm applied on novel and on pool instances (NaN when not measured).
+    optimization power the learned algorithm applied on novel and on pool instances (NaN when not measured), and
+    `pool_max_bits` the power a run that solved every pool instance would earn (NaN when not measured).
 
     `program_costs` holds costs measured on the program DSL, keyed by a component or a structure name (see
     `mesaopt.theory.priors.COMPONENTS` and `STRUCTURES`), each mapping to {"c": bits, "t": steps}; either field

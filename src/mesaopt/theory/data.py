@@ -16,6 +16,7 @@ DIVERSITY_AXIS = "task.pool_size"
 POWER_METRICS: dict[str, tuple[str, ...]] = {
     "novel_bits": ("power.novel_bits", "profile.power.novel_bits"),
     "pool_bits": ("power.pool_bits", "profile.power.pool_bits"),
+    "pool_max_bits": ("power.pool_max_bits", "profile.power.pool_max_bits"),
 }
 """Context column -> the catalog metrics that carry it, most direct first: the optimization-power detector's own,
 then the same number inside the `profile` detector's battery."""
