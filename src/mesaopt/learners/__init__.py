@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from mesaopt.learners import neural
 from mesaopt.learners.base import LearnedAlgorithm, Progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
+from mesaopt.learners.circuits import MinimalCircuitConfig, fit_minimal_circuit
 from mesaopt.learners.icl import GPTConfig, LSAConfig, fit_gpt, fit_lsa
 from mesaopt.learners.lookup import LookupConfig, fit_lookup
 from mesaopt.learners.planner_probe import fit_planner_costnet
@@ -86,6 +87,9 @@ LEARNERS: dict[str, LearnerEntry] = {
     ),
     "lsa": LearnerEntry(LSAConfig, fit_lsa, "linear self-attention trained by SGD", ("icl",)),
     "gpt": LearnerEntry(GPTConfig, fit_gpt, "small pre-LN causal transformer trained by SGD", ("icl",)),
+    "minimal_circuit": LearnerEntry(
+        MinimalCircuitConfig, fit_minimal_circuit, "exhaustive minimal boolean formula by size or depth", ("boolean",)
+    ),
 }
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mesaopt.learners.circuits import BooleanConfig, BooleanTask
 from mesaopt.learners.programs.tasks import DeployConfig, DeployTask, HashInversionConfig, HashInversionTask
 from mesaopt.tasks.base import Task, TaskConfig
 from mesaopt.tasks.icl import ICLConfig, ICLTask
@@ -29,6 +30,7 @@ TASKS: dict[str, TaskEntry] = {
     "deploy": TaskEntry(DeployConfig, DeployTask, "seed 003: training/deployment episodes, readable objective"),
     "maze": TaskEntry(MazeConfig, MazeTask, "shortest paths in perfect lattice mazes; ground truth BFS"),
     "icl": TaskEntry(ICLConfig, ICLTask, "in-context linear regression y = wᵀx + noise; ground truth ridge"),
+    "boolean": TaskEntry(BooleanConfig, BooleanTask, "one output bit of a small boolean problem, all input rows"),
 }
 
 
