@@ -49,6 +49,9 @@ class Hypothesis(BaseModel):
     where: dict[str, Scalar] = Field(default_factory=dict, description="fixed values of other axes")
     tolerance: float | None = Field(default=None, ge=0, description="for flat: largest change that counts as none")
     label: str = Field(default="", description="a short name for the report")
+    essay: bool = Field(
+        default=False, description="states the essay's own prediction: the report lists it where the verdict differs"
+    )
 
     @field_validator("where")
     @classmethod
@@ -79,6 +82,9 @@ class StudyBody(BaseModel):
     claim: str = Field(description="the essay's claim this study tests")
     source: str = Field(default="", description="where the claim is made")
     description: str = Field(default="", description="what is varied and measured")
+    predicted: str = Field(
+        default="", description="what the essay predicts, in words; the report sets it beside the measured verdicts"
+    )
     suite: bool = Field(default=False, description="part of the quick suite run by `mesaopt run`")
     seeds: list[int] = Field(min_length=1)
     detectors: list[str] = Field(min_length=1)
