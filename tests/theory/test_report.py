@@ -80,7 +80,13 @@ def test_page_fits_the_data_names_the_study_and_escapes(tmp_path, monkeypatch):
     for name in THEORIES:
         assert f'id="{name}"' in page
     figures = sorted(path.name for path in (out / "theory").rglob("*.png"))
-    assert figures == ["priors_phase.png", "recursion.png", "toy_model_fit.png", "toy_model_heatmap.png"]
+    assert figures == [
+        "icl_transition.png",
+        "priors_phase.png",
+        "recursion.png",
+        "toy_model_fit.png",
+        "toy_model_heatmap.png",
+    ]
     assert 'href="theory.html"' in (out / "index.html").read_text()
 
     # Nothing changed, so a second build reuses the first one's outputs instead of running the models.
