@@ -24,17 +24,17 @@ def _curve(m_star: float, seeds: int, noise: float) -> pd.DataFrame:
     rows = []
     for seed in range(seeds):
         for m in (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, math.inf):
-            pref = 1 / (1 + (m_star / m) ** 2) if math.isfinite(m) else 0.5
-            rows.append(("s", m, seed, pref + rng.normal(0, noise), 0.1, 0.1))
+            position = 1 / (1 + (m_star / m) ** 2) + rng.normal(0, noise) if math.isfinite(m) else math.nan
+            rows.append(("s", m, seed, position, 0.5, 0.1, 0.1))
     return pd.DataFrame(rows, columns=list(ICL_COLUMNS))
 
 
 def test_interval_holds_the_transition_of_a_known_curve():
-    found = transition(_curve(10.0, seeds=6, noise=0.03), 0.5, 300, 0)
+    found = transition(_curve(10.0, seeds=12, noise=0.03), 0.5, 300, 0)
     # The estimator interpolates between grid points, so its target is the noiseless curve's interpolated crossing.
     clean = _curve(10.0, seeds=1, noise=0.0)
     finite = clean[np.isfinite(clean["M"])]
-    target = crossing(finite["M"].to_numpy(), finite["ridge_preference"].to_numpy(), 0.5)
+    target = crossing(finite["M"].to_numpy(), finite["ridge_position"].to_numpy(), 0.5)
     assert target == pytest.approx(10.0, rel=0.1)
     assert found["M_star_lo"] <= target <= found["M_star_hi"]
     assert found["M_star"] == pytest.approx(target, rel=0.3)

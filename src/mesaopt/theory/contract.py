@@ -12,7 +12,7 @@ import pydantic
 DIVERSITY_COLUMNS = ("study", "source", "N", "seed", "novel_bits", "pool_bits", "pool_max_bits")
 """Columns of `TheoryContext.diversity_power`."""
 
-ICL_COLUMNS = ("study", "M", "seed", "ridge_preference", "delta_ridge", "delta_dmmse")
+ICL_COLUMNS = ("study", "M", "seed", "ridge_position", "ridge_preference", "delta_ridge", "delta_dmmse")
 """Columns of `TheoryContext.icl_transition`."""
 
 
@@ -30,8 +30,8 @@ class TheoryContext:
     may be left out. The two notes say in words where each came from, or why it is missing.
 
     `icl_transition` has one row per done in-context run that swept the number of pretraining tasks M
-    (`task.pool_size`, may be inf) and ran `icl_baselines`: its novel-task ridge preference and its distances to
-    ridge and to dMMSE; `icl_note` says where it came from.
+    (`task.pool_size`, may be inf) and ran `icl_baselines`: its novel-task ridge position (NaN where ridge and dMMSE
+    agree), ridge preference and distances to ridge and to dMMSE; `icl_note` says where it came from.
     """
 
     diversity_power: pandas.DataFrame | None = None

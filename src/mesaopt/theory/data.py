@@ -62,6 +62,7 @@ def diversity_power(con) -> pd.DataFrame:
 
 
 ICL_METRICS: dict[str, str] = {
+    "icl_baselines.ridge_position": "ridge_position",
     "icl_baselines.ridge_preference": "ridge_preference",
     "icl_baselines.novel_delta_ridge": "delta_ridge",
     "icl_baselines.novel_delta_dmmse": "delta_dmmse",
@@ -120,7 +121,7 @@ def load_context(store: Path | None, rebuild: bool = False) -> TheoryContext:
         rebuild_catalog(store)
     with connect(store) as con:
         frame = diversity_power(con)
-        icl = icl_transition(con).dropna(subset=["ridge_preference"])
+        icl = icl_transition(con).dropna(subset=["ridge_position", "ridge_preference"], how="all")
     if icl.empty:
         icl_frame, icl_note = None, f"no run in {store} has measured icl_baselines against {DIVERSITY_AXIS} yet"
     else:

@@ -2,8 +2,9 @@
 at which a transformer turns from the dMMSE-like predictor (the Bayes estimator over its M training tasks) to the
 ridge-like one (the Bayes estimator for the Gaussian prior over all tasks).
 
-Each run reports its ridge preference on novel tasks, Δ_dMMSE / (Δ_ridge + Δ_dMMSE): 0 is dMMSE-like, 1 ridge-like.
-M* is where the mean over seeds first crosses PREFERENCE_LEVEL between two consecutive finite M, interpolated
+Each run reports its ridge position on novel tasks: its predictions projected on the segment from dMMSE (0) to ridge
+(1), left out at the M where the two references agree (M = inf). M* is where the mean over seeds first crosses
+POSITION_LEVEL between two consecutive M, interpolated
 linearly in log2 M; its 95% interval comes from resampling the seeds (a resample whose curve never crosses counts
 as no crossing, and the share of those is reported). Published (Raventós et al. 2023): with D = 8, K = 16 and an
 8-layer GPT trained 500k steps the transition lies between about 2^11 and 2^14 tasks, and lower for smaller D.
@@ -21,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from mesaopt.theory.contract import TheoryContext, TheoryOutput
 from mesaopt.theory.plots import mark_inf_tick, new_figure, place_inf, save
 
-PREFERENCE_LEVEL = 0.5
-"""Ridge preference at which the transformer is as far from ridge as from dMMSE: the transition's midpoint."""
+POSITION_LEVEL = 0.5
+"""Ridge position halfway from dMMSE to ridge: the transition's midpoint."""
 
 PUBLISHED = "D = 8: between about 2^11 and 2^14 tasks (8-layer GPT, 500k steps; Raventós et al. 2023)"
 """The published transition, for the page's comparison."""
@@ -33,7 +34,7 @@ class ICLTransitionParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    level: float = Field(default=PREFERENCE_LEVEL, gt=0, lt=1, description="ridge preference that marks the transition")
+    level: float = Field(default=POSITION_LEVEL, gt=0, lt=1, description="ridge position that marks the transition")
     resamples: int = Field(default=1000, ge=10, description="bootstrap resamples of the seeds behind the interval")
     seed: int = Field(default=0, description="seed of the bootstrap")
 
@@ -55,9 +56,9 @@ def crossing(m: np.ndarray, preference: np.ndarray, level: float) -> float:
 
 
 def transition(frame: pd.DataFrame, level: float, resamples: int, seed: int) -> dict[str, float]:
-    """M* of the seed-mean curve and its bootstrap interval, for one study's runs (M, seed, ridge_preference)."""
-    finite = frame[np.isfinite(frame["M"].astype(float))]
-    table = finite.pivot_table(index="seed", columns="M", values="ridge_preference", aggfunc="mean").sort_index(axis=1)
+    """M* of the seed-mean curve and its bootstrap interval, for one study's runs (M, seed, ridge_position)."""
+    finite = frame[np.isfinite(frame["M"].astype(float))].dropna(subset=["ridge_position"])
+    table = finite.pivot_table(index="seed", columns="M", values="ridge_position", aggfunc="mean").sort_index(axis=1)
     m = table.columns.to_numpy(float)
     values = table.to_numpy(float)
     point = crossing(m, np.nanmean(values, axis=0), level)
@@ -91,15 +92,15 @@ def run(params: ICLTransitionParams, out_dir: Path, context: TheoryContext) -> T
     for index, (study, rows) in enumerate(data.groupby("study", sort=True)):
         found = transition(rows, params.level, params.resamples, params.seed)
         table |= {f"{study}.{key}": value for key, value in found.items()}
-        means = rows.groupby("M")[["ridge_preference", "delta_ridge", "delta_dmmse"]].mean()
+        means = rows.groupby("M")[["ridge_position", "delta_ridge", "delta_dmmse"]].mean()
         for m_value, row in means.iterrows():
             label = "inf" if math.isinf(m_value) else f"{m_value:g}"
             table[f"{study}.delta_ridge[M={label}]"] = float(row["delta_ridge"])
             table[f"{study}.delta_dmmse[M={label}]"] = float(row["delta_dmmse"])
         color = f"C{index}"
         x = place_inf(means.index.to_numpy(float), finite_max)
-        left.plot(x, means["ridge_preference"], marker="o", color=color, label=str(study))
-        left.scatter(place_inf(rows["M"].to_numpy(float), finite_max), rows["ridge_preference"], color=color, s=8)
+        left.plot(x, means["ridge_position"], marker="o", color=color, label=str(study))
+        left.scatter(place_inf(rows["M"].to_numpy(float), finite_max), rows["ridge_position"], color=color, s=8)
         right.plot(x, means["delta_ridge"], marker="o", color=color, label=f"{study}: Δ ridge")
         right.plot(x, means["delta_dmmse"], marker="s", linestyle="--", color=color, label=f"{study}: Δ dMMSE")
         if math.isfinite(found["M_star"]):
@@ -109,15 +110,15 @@ def run(params: ICLTransitionParams, out_dir: Path, context: TheoryContext) -> T
                 f"over {found['seeds']:g} seeds ({found['no_crossing_share']:.0%} of resamples never cross)"
             )
         else:
-            parts.append(f"{study}: the mean ridge preference never rises through {params.level:g}, so no M*")
+            parts.append(f"{study}: the mean ridge position never rises through {params.level:g}, so no M*")
     left.axhline(params.level, color="0.5", linewidth=0.8)
-    left.set(xscale="log", xlabel="M (pretraining tasks)", ylabel="ridge preference (novel tasks)", ylim=(-0.05, 1.05))
+    left.set(xscale="log", xlabel="M (pretraining tasks)", ylabel="ridge position (0 dMMSE, 1 ridge)", ylim=(-0.2, 1.2))
     right.set(xscale="log", yscale="log", xlabel="M (pretraining tasks)", ylabel="distance / D")
     for axes in (left, right):
         mark_inf_tick(axes, finite_max)
         axes.legend(fontsize="small")
     text = (
-        f"Transition read off {context.icl_note} at ridge preference {params.level:g}: "
+        f"Transition read off {context.icl_note} at ridge position {params.level:g}: "
         + "; ".join(parts)
         + f". Published: {PUBLISHED}."
     )
