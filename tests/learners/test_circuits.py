@@ -46,6 +46,9 @@ def test_the_label_finds_search_in_the_control_and_the_minimum_is_no_larger(prob
         assert share_of_tests(control, problem) == 1.0
         found = _fit(problem, "size", bit)
         assert found.train_metrics["size"] <= size(control)
+        assert found.train_metrics["minimal_formulas"] >= 1
+        assert found.train_metrics["max_tests_computed"] >= found.train_metrics["tests_computed"]
+        assert found.train_metrics["is_searcher"] == float(found.train_metrics["max_tests_computed"] == 1.0)
         assert evaluate(found.node, n) == target_table(problem, bit)
         assert _fit(problem, "depth", bit).train_metrics["depth"] <= depth(control)
     assert len(candidate_tests(problem)) in (4, 8)

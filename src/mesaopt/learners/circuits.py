@@ -26,6 +26,8 @@ from mesaopt.learners.programs.enumerate import LevelSearch
 from mesaopt.tasks.base import TaskConfig, derive
 
 GATES = ("and", "or", "xor")
+MAX_MINIMAL = 10_000
+"""Minimal formulas kept for labelling (all of them on every problem here; a cap on memory for larger ones)."""
 CHUNK_PAIRS = 1 << 20
 """Gate inputs combined per NumPy batch (bounds memory at a few tens of MB)."""
 SBOX3 = (0, 1, 3, 6, 7, 4, 5, 2)
@@ -99,11 +101,25 @@ class CircuitSearch(LevelSearch):
     def __init__(self, n: int, target: int, measure: str, config: CircuitSearchConfig) -> None:
         super().__init__(config, 1)
         self.inputs, self.mask, self.target, self.measure = n, (1 << (1 << n)) - 1, target, measure
-        self.tables: dict[int, int] = {}
+        self.minimal: list[tuple] = []
+        self.minimal_cost: int | None = None
 
     def _emit_tables(self, cost: int, tables: np.ndarray, make) -> None:
         tables = np.asarray(tables, dtype=np.int64).reshape(-1, 1)
+        hits = np.flatnonzero(tables[:, 0] == self.target)
+        if len(hits) and (self.minimal_cost is None or cost == self.minimal_cost):
+            self.minimal_cost = cost
+            room = MAX_MINIMAL - len(self.minimal)
+            self.minimal.extend(make(hits[: max(room, 0)]))
         self._emit("main", cost, tables, np.ones_like(tables), (make,))
+
+    def build(self, entry: tuple) -> tuple:
+        """The formula of a store entry whose children are stored ids."""
+        if entry[0] in ("in", "const"):
+            return entry
+        if entry[0] == "not":
+            return ("not", self.node(entry[1]))
+        return (entry[0], self.node(entry[1]), self.node(entry[2]))
 
     def _signature(self, vals: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         key = vals[:, 0].astype(np.uint64)
@@ -159,12 +175,7 @@ class CircuitSearch(LevelSearch):
         self._combine(cost, ids, vals, lower_ids, lower_vals)
 
     def node(self, pid: int) -> tuple:
-        entry = self.store[pid]
-        if entry[0] in ("in", "const"):
-            return entry
-        if entry[0] == "not":
-            return ("not", self.node(entry[1]))
-        return (entry[0], self.node(entry[1]), self.node(entry[2]))
+        return self.build(self.store[pid])
 
 
 def evaluate(node: tuple, n: int) -> int:
@@ -321,7 +332,9 @@ class MinimalCircuitConfig(BaseModel):
 
 
 def fit_minimal_circuit(config: MinimalCircuitConfig, task: BooleanTask, seed, progress: Progress) -> MinimalCircuit:
-    """The first formula met at the lowest cost level that computes the target, with its structural label."""
+    """The first formula met at the lowest cost level that computes the target; the label is over every minimal
+    formula met at that level (is_searcher = 1 when any of them computes every candidate's test). Sub-formulas are
+    the enumeration's representatives, so formulas differing only in an equivalent sub-formula count once."""
     problem = task.config.problem
     search = CircuitSearch(
         task.n, task.target, config.measure, CircuitSearchConfig(config.max_cost, config.time_budget_s)
@@ -333,14 +346,21 @@ def fit_minimal_circuit(config: MinimalCircuitConfig, task: BooleanTask, seed, p
             f"minimal_circuit: no formula up to cost {config.max_cost} computes {problem} bit; raise max_cost"
         )
     node = result.program
-    share = tests_computed(node, problem)
     control = generate_and_test(problem, task.config.bit) if candidate_tests(problem) else None
-    searches = float(share == 1.0)
+    minimal = [search.build(entry) for entry in search.minimal]
+    shares = [tests_computed(formula, problem) for formula in minimal] if control is not None else []
+    searches = float(any(share == 1.0 for share in shares))
     metrics = {
         "size": float(size(node)),
         "depth": float(depth(node)),
         "exact": float(result.exhaustive),
-        **({} if control is None else {"tests_computed": share}),
+        "minimal_formulas": float(len(minimal)),
+        "minimal_formulas_capped": float(len(minimal) >= MAX_MINIMAL),
+        **(
+            {}
+            if control is None
+            else {"tests_computed": tests_computed(node, problem), "max_tests_computed": max(shares)}
+        ),
         "is_searcher": searches,
         "is_memorizer": 1.0 - searches,
         "is_heuristic": 0.0,
