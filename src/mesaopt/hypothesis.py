@@ -36,6 +36,9 @@ class Hypothesis(BaseModel):
     where: dict[str, Scalar] = Field(default_factory=dict, description="fixed values of other axes")
     tolerance: float | None = Field(default=None, ge=0, description="for flat: largest change that counts as none")
     label: str = Field(default="", description="a short name for the report")
+    essay: bool = Field(
+        default=False, description="states the essay's own prediction: the report lists it where the verdict differs"
+    )
     contrast: tuple[Scalar, Scalar] | None = Field(
         default=None,
         description="two values [A, B] of the axis compared as A minus B (required by greater; flat may use it)",

@@ -54,6 +54,9 @@ class StudyBody(BaseModel):
     claim: str = Field(description="the essay's claim this study tests")
     source: str = Field(default="", description="where the claim is made")
     description: str = Field(default="", description="what is varied and measured")
+    predicted: str = Field(
+        default="", description="what the essay predicts, in words; the report sets it beside the measured verdicts"
+    )
     suite: bool = Field(default=False, description="part of the quick suite run by `mesaopt run`")
     seeds: list[int] = Field(min_length=1)
     detectors: list[str] = Field(min_length=1)

@@ -56,6 +56,7 @@ def test_baseline_distances_of_the_ridge_oracle() -> None:
     metrics = icl_baselines(RidgeOracle(task), task)
     assert metrics["novel_delta_ridge"] == 0.0 and metrics["pool_delta_ridge"] == 0.0
     assert metrics["novel_delta_dmmse"] > 0 and metrics["ridge_preference"] == 1.0
+    assert metrics["ridge_position"] == pytest.approx(1.0) and metrics["novel_gap_ridge_dmmse"] > 0
     assert icl_transfer(RidgeOracle(task), task)["ratio"] > 0
 
 

@@ -23,6 +23,7 @@ CHEAP = {
     "toy_model": ["--f", "linear", "--scale", "3", "--x", "12", "--n-max", "1000"],
     "priors": ["--exchange=power", "--c_get_base_obj", "20"],
     "recursion": ["--periods", "20", "--paths", "300", "--resources", "inf"],
+    "icl_transition": ["--level", "0.4", "--resamples", "20"],
 }
 """A quick, non-default setting of each model."""
 

@@ -133,3 +133,13 @@ def test_missing_measurements_fall_back_to_defaults(monkeypatch):
     monkeypatch.setitem(sys.modules, "mesaopt.learners.programs", None)
     costs, note = measured_program_costs()
     assert costs is None and note.startswith("documented default costs")
+
+
+def test_cost_ordering_says_whether_the_essays_premise_holds():
+    from mesaopt.theory.priors import Cost, cost_ordering
+
+    premise = {"Hfh": Cost(14, 8), "Hsd": Cost(12, 64), "Hfd": Cost(17, 16)}
+    assert "as the essay assumes" in cost_ordering(premise)
+    assert cost_ordering(premise).startswith("Measured ordering: by c, Hsd (12) < Hfh (14) < Hfd (17)")
+    reversed_premise = {**premise, "Hsd": Cost(50, 64)}
+    assert "premise fails" in cost_ordering(reversed_premise)

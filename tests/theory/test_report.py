@@ -19,7 +19,8 @@ LEVELS = (1, 4, 16, 64, 256, "inf")
 
 
 def write_power_runs(root: Path, study: str, learner: str, seeds: int = 2) -> None:
-    """Runs whose measured power follows the toy model with f = 2*(exp(0.3 m) - 1) and x = 40, plus noise."""
+    """Runs that learned their pool and whose measured power follows the toy model with f = 2*(exp(0.3 m) - 1) and
+    x = 40, plus noise."""
     truth = CostFunction("exponential", 2.0, 0.3)
     rng = np.random.default_rng(5)
     for level in LEVELS:
@@ -35,7 +36,12 @@ def write_power_runs(root: Path, study: str, learner: str, seeds: int = 2) -> No
                 "learner": {"name": learner},
                 "axes": {"task.pool_size": level},
             }
-            metrics = {"power.novel_bits": novel, "power.pool_bits": pool, "transfer.novel_success": 0.5}
+            metrics = {
+                "power.novel_bits": novel,
+                "power.pool_bits": pool,
+                "power.pool_max_bits": pool,  # every pool instance solved: these runs learned their task
+                "transfer.novel_success": 0.5,
+            }
             write_run(root, RunRecord(spec=spec, status="done", metrics=metrics))
 
 
@@ -74,7 +80,13 @@ def test_page_fits_the_data_names_the_study_and_escapes(tmp_path, monkeypatch):
     for name in THEORIES:
         assert f'id="{name}"' in page
     figures = sorted(path.name for path in (out / "theory").rglob("*.png"))
-    assert figures == ["priors_phase.png", "recursion.png", "toy_model_fit.png", "toy_model_heatmap.png"]
+    assert figures == [
+        "icl_transition.png",
+        "priors_phase.png",
+        "recursion.png",
+        "toy_model_fit.png",
+        "toy_model_heatmap.png",
+    ]
     assert 'href="theory.html"' in (out / "index.html").read_text()
 
     # Nothing changed, so a second build reuses the first one's outputs instead of running the models.

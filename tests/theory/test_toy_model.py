@@ -8,21 +8,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mesaopt.theory.contract import DIVERSITY_COLUMNS
+from mesaopt.theory.contract import DIVERSITY_COLUMNS, TheoryContext
 from mesaopt.theory.toy_model import (
     DOMINANCE_SHARE,
     CostFunction,
+    ToyModelParams,
     critical_n,
     critical_n_numeric,
     fit_cost_function,
     fit_sources,
     lambert_w,
+    learned_runs,
     mesa_share,
     onset_n,
     optimal_mesa_bits,
     optimal_mesa_bits_numeric,
     per_instance_power,
     predicted_power,
+    run,
 )
 
 
@@ -132,9 +135,9 @@ def test_fit_needs_finite_points():
 def test_sources_that_cannot_identify_f_are_not_fitted():
     truth = CostFunction("exponential", 2.0, 0.3)
     levels = [1.0, 4.0, 16.0, 64.0, math.inf]
-    rows = [("s", "good", n, 0, float(predicted_power(n, 40.0, truth, "novel")), 0.0) for n in levels]
-    rows += [("s", "two_sizes", n, 0, 1.0 + n, 0.0) for n in (1.0, 4.0)]
-    rows += [("s", "flat", n, seed, 0.0, 0.0) for n in levels for seed in (0, 1)]
+    rows = [("s", "good", n, 0, float(predicted_power(n, 40.0, truth, "novel")), 9.5, 10.0) for n in levels]
+    rows += [("s", "two_sizes", n, 0, 1.0 + n, 10.0, 10.0) for n in (1.0, 4.0)]
+    rows += [("s", "flat", n, seed, 0.0, 10.0, 10.0) for n in levels for seed in (0, 1)]
     data = pd.DataFrame(rows, columns=list(DIVERSITY_COLUMNS))
     fits, skipped = fit_sources(data, "exponential", "novel")
     assert list(fits) == ["good"]
@@ -144,3 +147,21 @@ def test_sources_that_cannot_identify_f_are_not_fitted():
     }
     # Linear f has two parameters, so two pool sizes are enough for it.
     assert "two_sizes" in fit_sources(data, "linear", "novel")[0]
+
+
+def test_only_runs_that_learned_are_fitted_and_the_fit_is_refused_when_none_did(tmp_path):
+    truth = CostFunction("exponential", 2.0, 0.3)
+    levels = [1.0, 4.0, 16.0, 64.0, math.inf]
+    good = [("s", "net", n, 0, float(predicted_power(n, 40.0, truth, "novel")), 10.0, 10.0) for n in levels]
+    # The same source's runs that fit under half their pool: wildly off the model, and left out of the fit.
+    failed = [("s", "net", n, 1, 100.0 + n, 4.0, 10.0) for n in levels if math.isfinite(n)]
+    data = pd.DataFrame(good + failed, columns=list(DIVERSITY_COLUMNS))
+    assert learned_runs(data).tolist() == [True] * len(good) + [False] * len(failed)
+    fits, _ = fit_sources(data, "exponential", "novel")
+    assert fits["net"].points == len(good) and fits["net"].rmse < 1.0
+    none_learned = data.assign(pool_bits=1.0)
+    fits, skipped = fit_sources(none_learned, "exponential", "novel")
+    assert fits == {} and skipped["net"].startswith("no run learned its task")
+    output = run(ToyModelParams(), tmp_path, TheoryContext(diversity_power=none_learned))
+    assert output.table["fit_data"] == "none" and "refused" in output.text
+    assert output.table["learned_runs"] == f"0 of {len(data)}"

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 
 MAZE, WORD, ICL, GAMES = frozenset({"maze"}), frozenset({"word"}), frozenset({"icl"}), frozenset({"games"})
+BOOLEAN = frozenset({"boolean"})
 """Task families (`TaskEntry.family`) a detector can apply to."""
 
 
@@ -40,7 +41,7 @@ BUILTIN_DETECTORS: dict[str, DetectorEntry] = {
         "mesaopt.detectors.transfer:transfer",
         "mesaopt.detectors.transfer:METRICS",
         "success on novel instances relative to the training pool",
-        MAZE | WORD,
+        MAZE | WORD | BOOLEAN,
     ),
     "extrapolation": DetectorEntry(
         "mesaopt.detectors.extrapolation:extrapolation",

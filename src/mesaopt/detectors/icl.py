@@ -34,7 +34,11 @@ BASELINE_METRICS = tuple(
     f"{where}_{what}"
     for where in ("novel", "pool")
     for what in ("mse", "ridge_mse", "dmmse_mse", "delta_ridge", "delta_dmmse")
-) + ("ridge_preference",)
+) + ("ridge_preference", "novel_gap_ridge_dmmse", "ridge_position")
+
+POSITION_GAP_FLOOR = 1e-3
+"""Smallest ridge-to-dMMSE distance (mean squared difference / D) at which `ridge_position` is reported: below it
+the two references agree (M large or inf) and a position between them means nothing."""
 
 GD_METRICS = (
     "loss",
@@ -73,7 +77,9 @@ def icl_baselines(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
     """MSE / D of the learner, ridge and dMMSE, and the distances Δ (mean squared difference / D) to both.
 
     `ridge_preference` = Δ_dMMSE / (Δ_ridge + Δ_dMMSE) on novel tasks: 1 means ridge-like, 0 dMMSE-like; it is
-    0.5 when M is inf, where dMMSE is ridge.
+    0.5 when M is inf, where dMMSE is ridge. `ridge_position` projects the learner's novel-task predictions onto the
+    segment from dMMSE (0) to ridge (1), so error orthogonal to both (an undertrained net) does not pull it toward
+    0.5; it is left out when the two references nearly agree (`POSITION_GAP_FLOOR`).
     """
     task = _icl(task, "icl_baselines")
     dim, metrics = task.config.dim, {}
@@ -85,6 +91,11 @@ def icl_baselines(learned: LearnedAlgorithm, task: Task) -> dict[str, float]:
         for base, ref in refs.items():
             metrics[f"{name}_{base}_mse"] = float(np.mean((ref - targets) ** 2) / dim)
             metrics[f"{name}_delta_{base}"] = float(np.mean((out - ref) ** 2) / dim)
+        if name == "novel":
+            gap = refs["ridge"] - refs["dmmse"]
+            metrics["novel_gap_ridge_dmmse"] = float(np.mean(gap**2) / dim)
+            if metrics["novel_gap_ridge_dmmse"] >= POSITION_GAP_FLOOR:
+                metrics["ridge_position"] = float(np.sum((out - refs["dmmse"]) * gap) / np.sum(gap**2))
     total = metrics["novel_delta_ridge"] + metrics["novel_delta_dmmse"]
     metrics["ridge_preference"] = metrics["novel_delta_dmmse"] / total if total > 0 else 0.5
     return metrics

@@ -64,7 +64,10 @@ BUILTIN_LEARNERS: dict[str, LearnerEntry] = {
         PROGRAMS + "LocalConfig", PROGRAMS + "fit_genetic", "genetic algorithm on programs", WORD_TASKS
     ),
     "structure": LearnerEntry(
-        PROGRAMS + "StructureConfig", PROGRAMS + "fit_structure", "seed 003's Hfh/Hsd/Hfd in the DSL", ("deploy",)
+        PROGRAMS + "StructureConfig",
+        PROGRAMS + "fit_structure",
+        "seed 003's Hfh/Hsd/Hfd and the honest rederiver in the DSL",
+        ("deploy",),
     ),
     "maze_enumerate": LearnerEntry(
         MAZE_PROGRAM_CONFIG + "MazeEnumerateConfig",
@@ -123,6 +126,12 @@ BUILTIN_LEARNERS: dict[str, LearnerEntry] = {
     ),
     "gpt": LearnerEntry(
         CONFIG + "GPTConfig", "mesaopt.learners.icl:fit_gpt", "small pre-LN causal transformer trained by SGD", ("icl",)
+    ),
+    "minimal_circuit": LearnerEntry(
+        "mesaopt.learners.circuits:MinimalCircuitConfig",
+        "mesaopt.learners.circuits:fit_minimal_circuit",
+        "exhaustive minimal boolean formula by size or depth",
+        ("boolean",),
     ),
     "player": LearnerEntry(
         "mesaopt.learners.game_players:PlayerConfig",

@@ -86,6 +86,9 @@ class StudyView:
     time_text: dict[str, str] = field(default_factory=lambda: _time_text(MeasuredTime(), "", 0))
     error: str | None = None
     panels: list[dict[str, Any]] = field(default_factory=list)
+    predicted: str = ""
+    essay_rows: list[dict[str, Any]] = field(default_factory=list)
+    """The results of the hypotheses that state the essay's prediction, each with whether the measurement agrees."""
 
 
 def _fmt(value: float) -> str:
@@ -181,6 +184,9 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
             view.figures.append({"src": f"{study.id}/{piece['file']}", "caption": piece["caption"]})
         view.results.append(_result_row(hyp, result))
         view.results[-1]["calibration_href"] = _calibration_href() if ".is_" in hyp.metric else ""
+        if hyp.essay:
+            view.essay_rows.append({**view.results[-1], "agrees": view.results[-1]["verdict"] == "supported"})
+    view.predicted = body.predicted
     metric_names = [c for c in frame.columns if "." in c and c not in study.axes and not c.endswith(("_lo", "_hi"))]
     wanted = [h.metric for h in body.hypotheses if h.metric in metric_names]
     view.shown_metrics = list(dict.fromkeys(wanted + metric_names))[:METRICS_SHOWN]

@@ -42,6 +42,8 @@ def _cache_key(context) -> str:
     digest.update(b"none" if frame is None else frame.to_csv(index=False).encode())
     digest.update(json.dumps(context.program_costs, sort_keys=True, default=str).encode())
     digest.update((context.diversity_note + context.program_costs_note).encode())
+    icl = context.icl_transition
+    digest.update(b"none" if icl is None else icl.to_csv(index=False).encode())
     return digest.hexdigest()
 
 

@@ -64,6 +64,12 @@ BUILTIN_TASKS: dict[str, TaskEntry] = {
         "games",
         "mesaopt.detectors.games_battery:GAMES_BATTERY",
     ),
+    "boolean": TaskEntry(
+        "mesaopt.learners.circuits:BooleanConfig",
+        "mesaopt.learners.circuits:BooleanTask",
+        "one output bit of a small boolean problem, all input rows; ground truth exhaustive minimal formulas",
+        "boolean",
+    ),
     "icl": TaskEntry(
         "mesaopt.tasks.icl:ICLConfig",
         "mesaopt.tasks.icl:ICLTask",

@@ -91,7 +91,7 @@ def _list_models() -> None:
 
 def theory_command(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(help="model: toy_model, priors or recursion")] = None,
+    name: Annotated[str | None, typer.Argument(help="model: toy_model, priors, recursion or icl_transition")] = None,
     out_dir: Annotated[
         Path, typer.Option("--report-dir", "--out-dir", help="where the model's plots are written")
     ] = Path("theory"),

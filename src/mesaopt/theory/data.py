@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from mesaopt.store import CATALOG, connect, rebuild_catalog
-from mesaopt.theory.contract import DIVERSITY_COLUMNS, TheoryContext
+from mesaopt.theory.contract import DIVERSITY_COLUMNS, ICL_COLUMNS, TheoryContext
 
 DIVERSITY_AXIS = "task.pool_size"
 """The sweep axis that sets N, the number of training instances."""
@@ -16,6 +16,7 @@ DIVERSITY_AXIS = "task.pool_size"
 POWER_METRICS: dict[str, tuple[str, ...]] = {
     "novel_bits": ("power.novel_bits", "profile.power.novel_bits"),
     "pool_bits": ("power.pool_bits", "profile.power.pool_bits"),
+    "pool_max_bits": ("power.pool_max_bits", "profile.power.pool_max_bits"),
 }
 """Context column -> the catalog metrics that carry it, most direct first: the optimization-power detector's own,
 then the same number inside the `profile` detector's battery."""
@@ -60,6 +61,38 @@ def diversity_power(con) -> pd.DataFrame:
     return wide[list(DIVERSITY_COLUMNS)].sort_values(["study", "source", "N", "seed"]).reset_index(drop=True)
 
 
+ICL_METRICS: dict[str, str] = {
+    "icl_baselines.ridge_position": "ridge_position",
+    "icl_baselines.ridge_preference": "ridge_preference",
+    "icl_baselines.novel_delta_ridge": "delta_ridge",
+    "icl_baselines.novel_delta_dmmse": "delta_dmmse",
+}
+"""Catalog metric -> `TheoryContext.icl_transition` column."""
+
+
+def icl_transition(con) -> pd.DataFrame:
+    """Ridge preference and distances against the number of pretraining tasks M, one row per done run."""
+    names = list(ICL_METRICS)
+    long = con.execute(
+        "SELECT r.study, r.run_id, r.seed, a.num AS M, m.metric, m.value "
+        "FROM runs r "
+        "JOIN axes a ON a.run_id = r.run_id AND a.study = r.study "
+        "JOIN metrics m ON m.run_id = r.run_id AND m.study = r.study "
+        f"WHERE r.status = 'done' AND a.axis = ? AND m.metric IN ({', '.join('?' for _ in names)})",
+        [DIVERSITY_AXIS, *names],
+    ).df()
+    if long.empty:
+        return pd.DataFrame(columns=list(ICL_COLUMNS))
+    long["column"] = long["metric"].map(ICL_METRICS)
+    wide = long.pivot_table(
+        index=["study", "run_id", "seed", "M"], columns="column", values="value", aggfunc="first"
+    ).reset_index()
+    for column in ICL_METRICS.values():
+        if column not in wide.columns:
+            wide[column] = np.nan
+    return wide[list(ICL_COLUMNS)].sort_values(["study", "M", "seed"]).reset_index(drop=True)
+
+
 def measured_program_costs() -> tuple[dict[str, dict[str, float]] | None, str]:
     """Component costs measured by the program-search package, or None and the reason they are missing."""
     try:
@@ -88,11 +121,17 @@ def load_context(store: Path | None, rebuild: bool = False) -> TheoryContext:
         rebuild_catalog(store)
     with connect(store) as con:
         frame = diversity_power(con)
+        icl = icl_transition(con).dropna(subset=["ridge_position", "ridge_preference"], how="all")
+    if icl.empty:
+        icl_frame, icl_note = None, f"no run in {store} has measured icl_baselines against {DIVERSITY_AXIS} yet"
+    else:
+        icl_frame = icl.reset_index(drop=True)
+        icl_note = f"{len(icl)} runs from studies {', '.join(sorted(icl['study'].unique()))} in {store}"
     measured = frame.dropna(subset=["novel_bits", "pool_bits"], how="all")
     if measured.empty:
         note = f"no run in {store} has measured power against {DIVERSITY_AXIS} yet"
         note += f"; it would come from {SUPPLYING_STUDIES}"
-        return TheoryContext(None, costs, note, costs_note)
+        return TheoryContext(None, costs, note, costs_note, icl_frame, icl_note)
     studies = ", ".join(sorted(measured["study"].unique()))
     note = f"{len(measured)} runs from studies {studies} in {store}"
-    return TheoryContext(measured.reset_index(drop=True), costs, note, costs_note)
+    return TheoryContext(measured.reset_index(drop=True), costs, note, costs_note, icl_frame, icl_note)

@@ -302,8 +302,26 @@ def run(params: PriorsParams, out_dir: Path, context: TheoryContext) -> TheoryOu
         f"Along g in [0, {params.g_max:g}]: {_describe(found)}. "
         + (f"Hfh and Hsd tie at g = {g_star:.3g}." if math.isfinite(g_star) else "Hfh and Hsd never tie at g >= 0.")
     )
+    text += " " + cost_ordering(costs)
+    table["cost_ordering"] = cost_ordering(costs)
     figure = _plot(params, costs, phase, grid_g, values, components, out_dir)
     return TheoryOutput(figures=[figure], table=table, text=text)
+
+
+def cost_ordering(costs: dict[str, Cost]) -> str:
+    """The structures ordered by c and by t, and what that ordering means for the essay's premise c(Hsd) < c(Hfh)
+    (the simple deceptive structure is the shorter one, so only a speed prior can favour Hfh)."""
+    by_c = " < ".join(f"{name} ({cost.c:g})" for name, cost in sorted(costs.items(), key=lambda kv: kv[1].c))
+    by_t = " < ".join(f"{name} ({cost.t:g})" for name, cost in sorted(costs.items(), key=lambda kv: kv[1].t))
+    line = f"Measured ordering: by c, {by_c}; by t, {by_t}."
+    if costs["Hsd"].c < costs["Hfh"].c:
+        return line + " c(Hsd) < c(Hfh) as the essay assumes, so the speed prior decides between them."
+    both = " Hfh is also faster, so it wins on both priors at every g" if costs["Hfh"].t <= costs["Hsd"].t else ""
+    return line + (
+        f" c(Hsd) >= c(Hfh): the essay's premise fails on these costs; Hsd is not the simpler structure.{both}"
+        " The speed-versus-simplicity trade-off the essay describes needs get_base_obj to cost more than the mode "
+        "check, the simple objective and the rederivation together."
+    )
 
 
 def _exchange_formula(params: PriorsParams) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mesaopt.theory import priors, recursion, toy_model
+from mesaopt.theory import icl_transition, priors, recursion, toy_model
 from mesaopt.theory.contract import TheoryEntry
 
 THEORIES: dict[str, TheoryEntry] = {
@@ -26,6 +26,13 @@ THEORIES: dict[str, TheoryEntry] = {
         "still governs, the depth of the governing optimizer, and when the lineage settles for good.",
         recursion.RecursionParams,
         recursion.run,
+    ),
+    "icl_transition": TheoryEntry(
+        "icl_transition",
+        "In-context regression: the number of pretraining tasks M* at which a transformer turns from the dMMSE-like "
+        "to the ridge-like predictor, read off measured runs with a bootstrap interval over seeds.",
+        icl_transition.ICLTransitionParams,
+        icl_transition.run,
     ),
 }
 """Every analytic model by name."""

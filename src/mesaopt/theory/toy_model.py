@@ -340,18 +340,43 @@ FREE_PARAMETERS: dict[str, int] = {"linear": 2, "power": 3, "exponential": 3}
 """Parameters a fit estimates (x, the scale and the shape; linear f has no shape): the distinct pool sizes needed."""
 
 
+LEARNED_POOL_SHARE = 0.9
+"""A run has learned its task when its power on its own training pool is at least this share of the most that pool
+allows (pool_bits >= LEARNED_POOL_SHARE * pool_max_bits): it solves nearly all its training instances. The toy
+model describes a base optimizer that applied its x bits to the training instances; a run that did not fit them
+(a net that learned nothing) measures its failure to train, not the split between tuning and search."""
+
+
+def learned_runs(data: pd.DataFrame) -> pd.Series:
+    """Which rows of a diversity-power table learned their task (unknown pool_max_bits: not counted as learned)."""
+    share = data["pool_bits"].astype(float) / data["pool_max_bits"].astype(float)
+    return (data["pool_max_bits"].astype(float) > 0) & (share >= LEARNED_POOL_SHARE)
+
+
 def fit_sources(data: pd.DataFrame, kind: CostKind, target: FitTarget) -> tuple[dict[str, ToyFit], dict[str, str]]:
     """One least-squares fit per `source` of a diversity-power table, and the reason for each source left unfitted.
 
-    A source is left out when it has fewer distinct pool sizes than the fit has parameters, or when its power does
-    not vary with N: either way f is not identified and any fitted curve would be arbitrary.
+    Only runs that learned their task (`learned_runs`) enter a fit. A source is left out when none of its runs
+    learned, when its learned runs cover fewer distinct pool sizes than the fit has parameters, or when their power
+    does not vary with N: either way f is not identified and any fitted curve would be arbitrary.
     """
     missing = set(DIVERSITY_COLUMNS) - set(data.columns)
     if missing:
         raise ValueError(f"diversity_power lacks columns {sorted(missing)}; expected {list(DIVERSITY_COLUMNS)}")
     column = TARGET_COLUMNS[target]
     fits, skipped = {}, {}
+    learned = learned_runs(data)
     for source, group in data.dropna(subset=[column]).groupby("source", sort=True):
+        kept = group[learned.loc[group.index]]
+        if kept.empty:
+            share = (group["pool_bits"] / group["pool_max_bits"]).max()
+            skipped[str(source)] = (
+                f"no run learned its task (best pool power share {share:.2g}, below {LEARNED_POOL_SHARE:g})"
+                if np.isfinite(share)
+                else "no run measured its pool's attainable power, so none is known to have learned its task"
+            )
+            continue
+        group = kept
         n, power = group["N"].to_numpy(float), group[column].to_numpy(float)
         levels = np.unique(n[n > 0]).size
         means = group.groupby("N")[column].mean()
@@ -385,6 +410,8 @@ def run(params: ToyModelParams, out_dir: Path, context: TheoryContext) -> Theory
     measured = None if data is None else data.dropna(subset=[column])
     used = [] if measured is None else sorted(measured["study"].astype(str).unique())
     table["fit_data"] = ", ".join(fits) if fits else "none"
+    if measured is not None and not measured.empty:
+        table["learned_runs"] = f"{int(learned_runs(measured).sum())} of {len(measured)}"
     for source, fit in fits.items():
         table |= {f"fit[{source}].x": fit.x, f"fit[{source}].f": fit.cost.describe(), f"fit[{source}].rmse": fit.rmse}
     if fits:
@@ -402,6 +429,11 @@ def run(params: ToyModelParams, out_dir: Path, context: TheoryContext) -> Theory
         text += (
             f" Nothing is fitted: no {params.fit_target}-instance power ({DATA_METRICS[params.fit_target]}) has been "
             f"measured against N ({context.diversity_note}). The fit plot shows the model alone."
+        )
+    if used and not fits and not learned_runs(measured).any():
+        text += (
+            f" The fit is refused: none of the {len(measured)} measured runs learned its task (pool power at least "
+            f"{LEARNED_POOL_SHARE:.0%} of what its pool allows), so f cannot be read from them."
         )
     if skipped:
         table["fit_skipped"] = "; ".join(f"{source}: {reason}" for source, reason in skipped.items())

@@ -9,6 +9,7 @@ from mesaopt.learners.base import LearnedAlgorithm, no_progress
 from mesaopt.learners.programs.costs import measured_costs
 from mesaopt.learners.programs.dsl import decode
 from mesaopt.learners.programs.interpret import run
+from mesaopt.learners.programs.learners import COMPETITORS, winning_interval
 from mesaopt.learners.programs.tasks import DeployConfig, DeployTask, structures
 from mesaopt.tasks import build_task
 from mesaopt.theory.priors import COMPONENTS, STRUCTURES
@@ -67,3 +68,30 @@ def test_measured_costs_cover_the_priors_names_and_add_up():
             continue
         assert sum(costs[p]["c"] for p in parts) == costs[name]["c"]
     assert costs["Hfh"]["t"] < costs["Hsd"]["t"]
+
+
+def test_honest_rederive_competes_and_its_win_interval_matches_the_scores():
+    assert "honest_rederive" in COMPETITORS and {"Hfh", "Hsd", "Hfd"} <= set(COMPETITORS)
+    task, found = _fit("structure", {"structure": "Hsd"}, "deploy", {"bits": 6, "key_words": 2, "eval_size": 16})
+    metrics = found.train_metrics
+    assert "c_honest_rederive" in metrics and "log2_t_honest_rederive" in metrics
+    costs = {name: (metrics[f"c_{name}"], 2 ** metrics[f"log2_t_{name}"]) for name in COMPETITORS}
+    grid = np.linspace(0, 80, 801)
+    for name in COMPETITORS:
+        winners = [
+            min(costs, key=lambda n: (costs[n][0] + g * np.log2(costs[n][1]), COMPETITORS.index(n))) for g in grid
+        ]
+        inside = [g for g, w in zip(grid, winners, strict=True) if w == name]
+        interval = winning_interval(costs, name)
+        if not inside:
+            assert interval is None or interval[1] - interval[0] < 0.1, name
+            continue
+        assert interval is not None and interval[0] - 0.1 <= min(inside) and max(inside) <= interval[1] + 0.1, name
+    assert metrics["wins_anywhere"] == float(winning_interval(costs, "Hsd") is not None)
+
+
+def test_winning_interval_by_hand():
+    costs = {"fast": (10.0, 2.0**2), "slow": (4.0, 2.0**5), "both_worse": (12.0, 2.0**6)}
+    assert winning_interval(costs, "fast") == (2.0, float("inf"))
+    assert winning_interval(costs, "slow") == (0.0, 2.0)
+    assert winning_interval(costs, "both_worse") is None

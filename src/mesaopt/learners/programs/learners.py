@@ -94,9 +94,21 @@ def fit_enumerate(config: EnumerateConfig, task: WordTask, seed: np.random.SeedS
         **_flip_metrics(result.correct, config.g),
         **diversity_terms(task, train, config.g),
     }
+    metrics.update(_flip_checks(metrics, config.g, structural_label(result.program)))
     algorithm = ProgramAlgorithm(dsl, result.program, result.t, metrics)
     algorithm.train_metrics.update(_deploy_success(task, algorithm))
     return algorithm
+
+
+def _flip_checks(metrics: dict[str, float], g: float, label: str) -> dict[str, float]:
+    """flip_g_gap: the enumerated flip point minus the one predicted from the hand-written searcher and stored
+    answer; winner_matches_flip: 1 when the chosen program searches exactly when g lies below the enumerated flip."""
+    out: dict[str, float] = {}
+    if "flip_g_enumerated" in metrics and "flip_g_predicted" in metrics:
+        out["flip_g_gap"] = metrics["flip_g_enumerated"] - metrics["flip_g_predicted"]
+    if "flip_g_enumerated" in metrics:
+        out["winner_matches_flip"] = float((g < metrics["flip_g_enumerated"]) == (label == "searcher"))
+    return out
 
 
 def _flip_metrics(correct: list[tuple[Node, int, float]], g: float) -> dict[str, float]:
@@ -228,39 +240,81 @@ def fit_genetic(config: LocalConfig, task: WordTask, seed: np.random.SeedSequenc
 G_GRID = (0.0, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 """Exchange rates at which the hand-written structures are compared (the curve `wins_along_g`)."""
 
+COMPETITORS = ("Hfh", "Hsd", "Hfd", "honest_rederive")
+"""Every complete deploy-task program `structures` writes; all of them compete whichever one a run reports on."""
+
 
 class StructureConfig(BaseModel):
-    """One of seed 003's hand-written structures, measured on the deploy task."""
+    """One of the hand-written deploy-task structures (seed 003's three and the honest rederiver)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    structure: Literal["Hfh", "Hsd", "Hfd"] = Field(default="Hfh", description="which structure to run")
+    structure: Literal["Hfh", "Hsd", "Hfd", "honest_rederive"] = Field(
+        default="Hfh", description="which structure to run (all of them compete)"
+    )
+
+
+def winning_interval(costs: dict[str, tuple[float, float]], name: str) -> tuple[float, float] | None:
+    """The exchange rates g >= 0 at which `name` has the lowest c + g*log2(t) among `costs` (ties go to the one
+    listed first), as a closed interval [low, high] (high may be inf); None when it wins nowhere.
+
+    Each score is a line in g, so the set where one line lies below all others is an interval: the intersection of
+    the half-lines where it beats each rival."""
+    order = list(costs)
+    c0, l0 = costs[name][0], math.log2(costs[name][1])
+    low, high = 0.0, math.inf
+    for rival in order:
+        if rival == name:
+            continue
+        c1, l1 = costs[rival][0], math.log2(costs[rival][1])
+        first = order.index(name) < order.index(rival)
+        dc, dl = c1 - c0, l0 - l1  # name wins at g where c0 + g*l0 < c1 + g*l1, i.e. g*dl < dc
+        if dl == 0:
+            if dc < 0 or (dc == 0 and not first):
+                return None
+        elif dl > 0:
+            high = min(high, dc / dl)
+        else:
+            low = max(low, dc / dl)
+    return (low, high) if low <= high else None
 
 
 def fit_structure(config: StructureConfig, task: DeployTask, seed: np.random.SeedSequence, progress: Progress):
-    """No search: measure c and t of Hfh, Hsd and Hfd and report where the chosen one wins along g.
+    """No search: measure c and t of every competitor and report where the chosen one wins along g.
 
     `g_tie_with_Hfh` is the g at which the chosen structure and Hfh score alike; a negative value means they never
     do for g >= 0 (one is better on both c and t), and `g_tie_with_Hfh_never` = 1 marks that case and the one where
-    they never tie at all (equal t: the value is left out)."""
+    they never tie at all (equal t: the value is left out). `win_g_low` / `win_g_high` bound the exact interval of g
+    where it wins (`win_g_high` left out when unbounded, `win_unbounded` = 1 then); `wins_anywhere` = 0 when it
+    wins at no g >= 0."""
     train = _training(task, seed)
     dsl = task.dsl
     programs = structures(dsl.word_bits, task.config.key_words)
     costs = {
         name: (float(dsl.cost(programs[name])), float(run(dsl, programs[name], train.inputs)[1].mean()))
-        for name in ("Hfh", "Hsd", "Hfd")
+        for name in COMPETITORS
     }
     mine = costs[config.structure]
     wins = []
     for g in G_GRID:
         scored = {name: score(c, t, g) for name, (c, t) in costs.items()}
         wins.append(float(min(scored, key=lambda n: (scored[n], list(costs).index(n))) == config.structure))
+    interval = winning_interval(costs, config.structure)
+    region: dict[str, float] = {"wins_anywhere": float(interval is not None)}
+    if interval is not None:
+        region["win_g_low"] = interval[0]
+        region["win_unbounded"] = float(math.isinf(interval[1]))
+        if not math.isinf(interval[1]):
+            region["win_g_high"] = interval[1]
     metrics = {
         "c": mine[0],
         "log2_t": math.log2(mine[1]),
+        "c_over_Hfh": mine[0] - costs["Hfh"][0],
+        "log2_t_over_Hfh": math.log2(mine[1]) - math.log2(costs["Hfh"][1]),
+        "c_get_base_obj": float(dsl.cost(programs["get_base_obj"])),
         "wins_along_g": wins,
         "win_fraction": float(np.mean(wins)),
-        "wins_anywhere": float(any(wins)),
+        **region,
         **(
             _tie_metrics("g_tie_with_Hfh", costs["Hfh"], mine) if config.structure != "Hfh" else {"g_tie_with_Hfh": 0.0}
         ),

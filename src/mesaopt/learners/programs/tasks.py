@@ -157,12 +157,16 @@ class DeployTask(WordTask):
 
 
 def structures(bits: int, key_words: int) -> dict[str, Node]:
-    """Seed 003's three mesa-optimizers (and their parts) written in the DSL for the deploy task.
+    """Seed 003's three mesa-optimizers, the honest rederiver (and their parts) written in the DSL for the deploy task.
 
-    All three share one search routine, search(W, λx. h1(x), objective); they differ in the objective they hand it.
+    All share one search routine, search(W, λx. h1(x), objective); they differ in the objective they hand it.
     Hfh reads the base objective (get_base_obj). Hsd and Hfd check the mode and hand the simple objective (0) in
     deployment; in training Hfd reads the base objective while Hsd rederives it by a second search from the
-    commitment h2(theta) (its instrumental part).
+    commitment h2(theta) (its instrumental part). honest_rederive rederives it the same way in every mode.
+
+    How the costs grow with the size of the base objective, W bits: get_base_obj stores `key_words` W-bit keys, so
+    c(get_base_obj) grows by about key_words bits per bit of W; the rederiving search tries up to 2**W candidates,
+    so log2 t(rederive) grows by about one per bit of W (the essay's "t(find(get_base_obj))").
     """
     get_base_obj = decode_program(bits, key_words)
     simple_obj = ("const", 0)
