@@ -11,6 +11,7 @@ from mesaopt.learners.programs.tasks import DeployConfig, DeployTask, HashInvers
 from mesaopt.tasks.base import Task, TaskConfig
 from mesaopt.tasks.icl import ICLConfig, ICLTask
 from mesaopt.tasks.maze import MazeConfig, MazeTask
+from mesaopt.tasks.video import VideoConfig, VideoTask
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,13 @@ TASKS: dict[str, TaskEntry] = {
         "mesaopt.detectors.maze_battery:MAZE_BATTERY",
     ),
     "icl": TaskEntry(ICLConfig, ICLTask, "in-context linear regression y = wᵀx + noise; ground truth ridge", "icl"),
+    "video": TaskEntry(
+        VideoConfig,
+        VideoTask,
+        "videos of an agent in a maze: from the first k frames predict its next positions",
+        "video",
+        "mesaopt.detectors.video_battery:VIDEO_BATTERY",
+    ),
 }
 
 
