@@ -16,6 +16,7 @@ from mesaopt.detectors import (
     program_battery,
     retarget,
     transfer,
+    video_battery,
 )
 from mesaopt.learners.base import LearnedAlgorithm
 from mesaopt.tasks.base import Task
@@ -76,6 +77,11 @@ DETECTORS: dict[str, DetectorEntry] = {
         program_battery.program_profile_detector,
         program_battery.PROFILE_METRICS,
         "word tasks: transfer, step budget, answer match, harder success, and a memorizer/heuristic/searcher label",
+    ),
+    "video_profile": DetectorEntry(
+        video_battery.video_profile,
+        video_battery.METRICS,
+        "video: fit, horizon, compute, moved goal, goal/plan probes, and a failed/memorizer/heuristic/searcher label",
     ),
     "icl_baselines": DetectorEntry(
         icl.icl_baselines, icl.BASELINE_METRICS, "in-context regression: distance to ridge and to dMMSE"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel
 
-from mesaopt.learners import neural
+from mesaopt.learners import neural, video
 from mesaopt.learners.base import LearnedAlgorithm, Progress
 from mesaopt.learners.bfs import BFSConfig, fit_bfs
 from mesaopt.learners.icl import GPTConfig, LSAConfig, fit_gpt, fit_lsa
@@ -80,6 +80,15 @@ LEARNERS: dict[str, LearnerEntry] = {
     ),
     "reachability": LearnerEntry(
         ReachabilityConfig, fit_reachability, "memorizing vs generalizing net from one init; path losses", ("maze",)
+    ),
+    "video_cnn": LearnerEntry(
+        video.VideoCNNConfig, video.fitter("video_cnn"), "video: fixed-depth conv net", ("video",)
+    ),
+    "video_recurrent": LearnerEntry(
+        video.VideoRecurrentConfig, video.fitter("video_recurrent"), "video: recurrent net, free iterations", ("video",)
+    ),
+    "video_transformer": LearnerEntry(
+        video.VideoTransformerConfig, video.fitter("video_transformer"), "video: transformer over positions", ("video",)
     ),
     "lsa": LearnerEntry(LSAConfig, fit_lsa, "linear self-attention trained by SGD", ("icl",)),
     "gpt": LearnerEntry(GPTConfig, fit_gpt, "small pre-LN causal transformer trained by SGD", ("icl",)),

@@ -3,8 +3,9 @@
 An episode is a maze (the maze world's grid format, `maze_grid`), an agent of known nature (`video_agents`) and the
 agent's position and goal at every step. Frame t shows the maze, the agent at step t and, unless the goal is hidden
 (`goal_shown = false`), the goal of step t. What a learner sees (`VideoBatch.inputs`, built by `window_inputs`) is
-the first k frames stacked as channels [open, goal of frame k-1, agent at frame 0, ..., agent at frame k-1]; what it
-answers is the agent's next h positions, (B, h) flat grid positions. Success is the exact future trajectory.
+the first k frames of a clip (which starts up to `clip_offset` steps into the agent's walk, so that some clips
+show the agent arriving) stacked as channels [open, goal of frame k-1, agent at frame 0, ..., agent at frame k-1];
+what it answers is the agent's next h positions, (B, h) flat grid positions. Success is the exact future trajectory.
 
 Splits: train and novel (same maze size, horizon h, novel mazes never in the pool), `long` (same size, the longer
 horizon), `harder` (larger mazes, the longer horizon), and `moved` (the goal jumps to a new cell in frame k-1, with
@@ -23,7 +24,7 @@ from pydantic import Field
 from mesaopt.tasks.base import INF, TaskConfig, derive
 from mesaopt.tasks.maze_gen import Generator, generate_grids
 from mesaopt.tasks.maze_grid import GOAL, OPEN, START
-from mesaopt.tasks.maze_truth import shortest_path
+from mesaopt.tasks.maze_truth import distances, shortest_path
 from mesaopt.tasks.video_agents import UNREACHED, Agent, goal_distances, walk
 
 MAX_DRAWS_PER_INSTANCE = 50
@@ -51,6 +52,12 @@ class VideoConfig(TaskConfig):
     context: int = Field(default=2, ge=1, description="frames shown, k")
     horizon: int = Field(default=3, ge=1, description="future positions predicted at training, h")
     long_horizon: int | None = Field(default=None, ge=1, description="horizon of the long and harder splits (3h)")
+    min_cells: int = Field(
+        default=5, ge=1, description="the goal is drawn among cells at least this many moves from the start"
+    )
+    clip_offset: int = Field(
+        default=3, ge=0, description="a clip starts up to this many steps into the agent's walk (0: at its start)"
+    )
 
     @property
     def long(self) -> int:
@@ -140,6 +147,25 @@ def marked_positions(grids: np.ndarray, channel: int) -> np.ndarray:
     return grids[:, channel].reshape(len(grids), -1).argmax(axis=1)
 
 
+def place_goals(grids: np.ndarray, min_cells: int, rng: np.random.Generator) -> np.ndarray:
+    """The mazes with each goal redrawn uniformly among cells at least `min_cells` moves from the start (the
+    farthest cell where none is that far), in place; returned for chaining."""
+    from_start = distances(grids, "start")
+    cells = cell_mask(grids.shape[-2:])[None] & (from_start >= 0)
+    far = cells & (from_start >= 2 * min_cells)
+    far |= ~far.any(axis=(1, 2), keepdims=True) & cells & (from_start == from_start.max(axis=(1, 2), keepdims=True))
+    keys = np.where(far, rng.random(far.shape), -1.0).reshape(len(grids), -1)
+    grids[:, GOAL] = 0
+    grids.reshape(len(grids), 3, -1)[np.arange(len(grids)), GOAL, keys.argmax(axis=1)] = 1
+    return grids
+
+
+def cell_mask(shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) bool: the cell positions of a maze grid (odd row and odd column)."""
+    rows, cols = np.indices(shape)
+    return (rows % 2 == 1) & (cols % 2 == 1)
+
+
 def goal_at(batch: VideoBatch, step: int) -> np.ndarray:
     """The agent's goal at a step, (B,) flat grid positions."""
     return batch.goals[:, step]
@@ -190,12 +216,17 @@ class VideoTask:
         """Fresh episodes of a split ("train", "novel", "long", "harder"), duplicates allowed."""
         config = self.config
         cells, horizon = config.split_shape(split)
-        grids = generate_grids(count, cells, cells, rng, config.generator, config.loops)
-        steps = config.context + horizon - 1
+        grids = place_goals(
+            generate_grids(count, cells, cells, rng, config.generator, config.loops), config.min_cells, rng
+        )
+        steps = config.clip_offset + config.context + horizon - 1
         goals = np.repeat(marked_positions(grids, GOAL)[:, None], steps + 1, axis=1)
         draws = rng.random((count, steps))
         done = walk(grids, marked_positions(grids, START), goals, config.agent, draws, config.temperature)
-        return VideoBatch(grids, done.positions, done.goals, config.context, config.goal_shown)
+        offsets = rng.integers(0, config.clip_offset + 1, size=count)
+        clip = offsets[:, None] + np.arange(config.context + horizon)[None, :]
+        rows = np.arange(count)[:, None]
+        return VideoBatch(grids, done.positions[rows, clip], done.goals[rows, clip], config.context, config.goal_shown)
 
     def _distinct(self, count: int, stream: str, exclude: set[bytes]) -> VideoBatch:
         """`count` episodes on distinct mazes from a named seed stream, none of whose keys is in `exclude`."""

@@ -63,7 +63,7 @@ def neighbours(open_: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np
     return next_r * width + next_c, passable
 
 
-def _planner_step(dist: np.ndarray, nxt: np.ndarray, passable: np.ndarray, here: np.ndarray) -> np.ndarray:
+def planner_move(dist: np.ndarray, nxt: np.ndarray, passable: np.ndarray, here: np.ndarray) -> np.ndarray:
     """Index (B,) of the first passable move that lowers the distance to the goal; -1 where none does."""
     closer = passable & (dist[np.arange(len(here))[:, None], nxt] < dist[np.arange(len(here)), here][:, None])
     return np.where(closer.any(axis=1), closer.argmax(axis=1), -1)
@@ -115,7 +115,7 @@ def walk(
         dist = fields[key]
         nxt, passable = neighbours(open_, here)
         if agent == "planner":
-            move = _planner_step(dist, nxt, passable, here)
+            move = planner_move(dist, nxt, passable, here)
         elif agent == "noisy":
             move = _noisy_step(dist, nxt, passable, temperature, draws[:, t])
         elif agent == "wall_follower":
