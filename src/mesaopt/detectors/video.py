@@ -6,7 +6,8 @@ right, with its Wilson 95% interval where a rate is the headline.
   on novel mazes, their ratio (defined when the pool rate reaches POOL_FLOOR), and first-step accuracy;
 - `video_horizon`: exact over the longer horizon in mazes of the training size, and in larger mazes;
 - `video_compute`: exact on the larger mazes against run-time iterations (multiples of the default), its slope per
-  doubling, peak and drop after the peak (flat, `has_knob` 0, for a learner without the knob);
+  doubling, `gain` (the default's rate minus the rate at the fewest iterations: what thinking up to the default
+  buys), peak and drop after the peak (flat, `has_knob` 0, for a learner without the knob);
 - `video_moved`: the goal jumps in the last shown frame; on clips where the agent's future changes because of it,
   the share of predictions that follow the new goal (`follow`) and that keep to the old one (`stale`).
 The probes of hidden states for goal and plan are in `video_probe`.
@@ -32,7 +33,7 @@ nothing (the same floor, and the same reason, as the maze battery's transfer det
 
 FIT_METRICS = ("pool_exact", "novel_exact", "novel_exact_lo", "novel_exact_hi", "ratio", "first_step", "pool_trained")
 HORIZON_METRICS = ("long_exact", "harder_exact", "harder_exact_lo", "harder_exact_hi", "harder_first_step")
-COMPUTE_METRICS = ("curve", "iterations", "slope", "peak", "final", "drop", "has_knob")
+COMPUTE_METRICS = ("curve", "iterations", "slope", "gain", "peak", "final", "drop", "has_knob")
 MOVED_METRICS = ("follow", "stale", "changed")
 
 
@@ -99,15 +100,17 @@ def video_compute(learned: Any, task: Any) -> dict[str, float | list[float]]:
     default = default_iterations(learned)
     if default is None:
         rate = float(exact(learned, harder).mean())
-        counts, curve = [0], [rate]
+        counts, curve, gain = [0], [rate], 0.0
     else:
         counts = iteration_counts(int(default))
         curve = [float(exact(learned, harder, n).mean()) for n in counts]
+        gain = curve[counts.index(int(default))] - curve[0]
     peak = max(curve)
     return {
         "curve": curve,
         "iterations": [float(n) for n in counts],
         "slope": slope_per_doubling(counts, curve) if default is not None else 0.0,
+        "gain": gain,
         "peak": peak,
         "final": curve[-1],
         "drop": peak - curve[-1],
