@@ -68,7 +68,8 @@ class VideoRecurrentConfig(VideoNetConfig):
 
 
 class VideoTransformerConfig(VideoNetConfig):
-    lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
+    lr: float = Field(default=3e-3, gt=0, description="peak learning rate of AdamW")
+    warmup: int = Field(default=30, ge=0, description="steps of linear warmup from 0 to lr")
     width: int = Field(default=32, ge=1, description="residual stream width")
     depth: int = Field(default=2, ge=1, description="transformer blocks")
     heads: int = Field(default=4, ge=1, description="attention heads")

@@ -5,8 +5,9 @@ Three inductive biases, all fully convolutional or position-embedded so that the
 - `VideoCNN`: fixed depth, so what one output sees is bounded by its receptive field;
 - `VideoRecurrent`: the maze world's weight-tied recurrent block (`recurrent.RecurrentBlock`), iterated T times and
   free to run more iterations at test time;
-- `VideoTransformer`: one token per grid position carrying that position's k frames, attention across the maze
-  (`transformer.Block`), a fixed number of blocks.
+- `VideoTransformer`: one token per grid position carrying its 5 x 5 neighbourhood in the k frames (a convolutional
+  stem, so that what is next to a token is in the token), attention across the maze (`transformer.Block`), a fixed
+  number of blocks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from torch import nn
 
 from mesaopt.learners.models.recurrent import Cell, RecurrentBlock
 from mesaopt.learners.models.transformer import MAX_SIDE, Block
+
+STEM = 5
+"""Side of the transformer's convolutional stem: a cell's token sees the adjacent cells (two positions away) and the
+walls between, so that one step of the agent is visible inside a token."""
 
 OPEN_CHANNEL = 0
 """Input channel of the open mask (`tasks.video.window_inputs`)."""
@@ -101,7 +106,7 @@ class VideoRecurrent(nn.Module):
 
 
 class VideoTransformer(nn.Module):
-    """Position tokens (their k frames) + row + column embeddings -> `depth` blocks -> h logits per position."""
+    """Position tokens (their neighbourhood's k frames) + row + column embeddings -> `depth` blocks -> h logits."""
 
     default_iterations = None
 
@@ -110,7 +115,7 @@ class VideoTransformer(nn.Module):
         if width % heads:
             raise ValueError(f"video transformer: width {width} must be a multiple of heads {heads}")
         self.width, self.depth, self.heads = width, depth, heads
-        self.embed = nn.Linear(in_channels, width)
+        self.embed = nn.Conv2d(in_channels, width, STEM, padding=STEM // 2)
         self.rows = nn.Parameter(0.02 * torch.randn(MAX_SIDE, width))
         self.cols = nn.Parameter(0.02 * torch.randn(MAX_SIDE, width))
         self.blocks = nn.ModuleList(Block(width, heads) for _ in range(depth))
@@ -123,7 +128,7 @@ class VideoTransformer(nn.Module):
         if height > MAX_SIDE or width > MAX_SIDE:
             raise ValueError(f"video transformer: grids up to {MAX_SIDE} per side, got {height}x{width}")
         pos = (self.rows[:height, None, :] + self.cols[None, :width, :]).reshape(height * width, -1)
-        h = self.embed(x.flatten(2).transpose(1, 2)) + pos
+        h = self.embed(x).flatten(2).transpose(1, 2) + pos
         states = []
         for block in self.blocks:
             h = block(h)
@@ -133,4 +138,4 @@ class VideoTransformer(nn.Module):
         return self.head(self.norm(h)).transpose(1, 2).reshape(b, -1, height, width)
 
     def describe(self) -> str:
-        return f"transformer (a token per position with its frames, width {self.width}, {self.depth} blocks)"
+        return f"transformer (a token per position with its 5x5 neighbourhood, width {self.width}, {self.depth} blocks)"
