@@ -43,6 +43,7 @@ def test_a_trained_predictor_answers_every_split_and_is_deterministic(kind, task
     states = one.hidden_states(task.novel())
     assert states and all(s.shape[0] == 16 and s.shape[-2:] == (7, 7) for s in states.values())
     assert isinstance(one, Iterative) and (one.default_iterations is not None) == (kind == "video_recurrent")
+    assert one.compute_per_call() > 0 and one.size_bits() > 0 and one.describe()
     before = one.untrained().solve(task.novel())
     assert before.shape == (16, task.config.horizon)
 
