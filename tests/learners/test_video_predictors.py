@@ -82,3 +82,14 @@ def test_memorizers_answer_their_own_clips():
     for table in (known.EpisodeLookup(pool), known.ExactTable(pool)):
         np.testing.assert_array_equal(table.solve(pool), pool.targets)
         assert table.trained_instances() is pool
+
+
+def test_a_ponder_cost_trains_learned_halting_and_a_higher_cost_halts_sooner(task):
+    halted = {}
+    for cost in (0.0, 5.0):
+        config = nets.VideoRecurrentConfig(width=4, iterations=4, ponder_cost=cost, **{**TINY, "steps": 40})
+        learned = nets.fit_video("video_recurrent", config, task, np.random.SeedSequence(1), lambda s, t: None)
+        halted[cost] = learned.train_metrics["expected_steps"]
+        assert 1.0 <= halted[cost] <= 4.0
+        assert learned.solve(task.long()).shape == (16, task.config.long)
+    assert halted[5.0] < halted[0.0]

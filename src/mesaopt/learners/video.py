@@ -65,6 +65,9 @@ class VideoRecurrentConfig(VideoNetConfig):
     cell: Cell = Field(default="norm", description="'norm': state rescaled to unit RMS per cell; 'relu': unbounded")
     open_only: bool = Field(default=True, description="zero the state on wall positions after every step")
     progressive: bool = Field(default=True, description="progressive loss: n steps without grad, then k with grad")
+    ponder_cost: float | None = Field(
+        default=None, ge=0, description="learned halting with this cost per expected step (a speed penalty); None: off"
+    )
 
 
 class VideoTransformerConfig(VideoNetConfig):
@@ -82,7 +85,14 @@ def build_video_model(kind: str, config: VideoNetConfig, context: int, horizon: 
         return lambda: VideoCNN(channels, horizon, config.width, config.depth)
     if kind == "video_recurrent":
         return lambda: VideoRecurrent(
-            channels, horizon, config.width, config.depth, config.iterations, config.cell, config.open_only
+            channels,
+            horizon,
+            config.width,
+            config.depth,
+            config.iterations,
+            config.cell,
+            config.open_only,
+            config.ponder_cost is not None,
         )
     if kind == "video_transformer":
         return lambda: VideoTransformer(channels, horizon, config.width, config.depth, config.heads)
@@ -211,12 +221,31 @@ class VideoPredictor:
         return {k: v.detach().numpy().copy() for k, v in self.module.state_dict().items()}
 
 
+def _ponder_loss(model: Callable[..., Any], x: torch.Tensor, y: torch.Tensor, cost: float, steps: int):
+    """Expected cross-entropy under the learned halting distribution plus `cost` x expected steps / T."""
+    logits, halts = model(x, output="ponder")
+    lam = torch.sigmoid(halts)
+    keep = torch.cumprod(torch.cat([torch.ones_like(lam[:1]), 1 - lam[:-1]]), dim=0)
+    stop = torch.cat([(keep * lam)[:-1], keep[-1:]])  # the last step takes what probability is left
+    flat = masked_logits(logits.flatten(0, 1)).reshape(steps, len(x), y.shape[1], -1)
+    per_step = F.cross_entropy(flat.permute(0, 1, 3, 2).flatten(0, 1), y.repeat(steps, 1), reduction="none")
+    per_step = per_step.reshape(steps, len(x), -1).mean(dim=2)
+    expected = (stop * torch.arange(1, steps + 1, dtype=stop.dtype)[:, None]).sum(dim=0).mean()
+    loss = (stop * per_step).sum(dim=0).mean() + cost * expected / steps
+    exact = (flat[-1].argmax(dim=-1) == y).all(dim=1).float().mean()
+    return loss, {"exact": exact, "expected_steps": expected}
+
+
 def _loss(kind: str, config: VideoNetConfig):
-    """Cross-entropy of the true future positions; the recurrent net with the progressive loss when asked."""
-    progressive = kind == "video_recurrent" and config.progressive
+    """Cross-entropy of the true future positions; the recurrent net with the progressive loss or with learned
+    halting and its cost per step, when asked."""
+    ponder = kind == "video_recurrent" and config.ponder_cost is not None
+    progressive = kind == "video_recurrent" and config.progressive and not ponder
 
     def loss_fn(model: Callable[..., Any], batch, step: int):
         x, y = batch
+        if ponder:
+            return _ponder_loss(model, x, y, config.ponder_cost, config.iterations)
         if progressive:
             rng = np.random.default_rng([PROGRESSIVE_STREAM, step])
             total = config.iterations
@@ -248,6 +277,8 @@ def _summary(result, tracker: Tracker, module: nn.Module) -> dict[str, Any]:
         "steps_run": float(result.stopped_at),
         "description_bits": description_bits(module),
     }
+    if "expected_steps" in result.history:
+        out["expected_steps"] = float(np.mean(result.history["expected_steps"][-10:]))
     for name, curve in tracker.curves.items():
         out[name] = curve
         out[f"final_{name}"] = curve[-1]

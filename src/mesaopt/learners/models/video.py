@@ -65,12 +65,14 @@ class VideoRecurrent(nn.Module):
         iterations: int = 8,
         cell: Cell = "norm",
         open_only: bool = True,
+        ponder: bool = False,
     ) -> None:
         super().__init__()
         self.width, self.depth, self.iterations, self.cell, self.open_only = width, depth, iterations, cell, open_only
         self.embed = nn.Conv2d(in_channels, width, 3, padding=1)
         self.block = RecurrentBlock(width, depth, in_channels, norm=cell == "norm")
         self.head = nn.Sequential(nn.Conv2d(width, width, 3, padding=1), nn.ReLU(), nn.Conv2d(width, horizon, 1))
+        self.halt = nn.Linear(width, 1) if ponder else None
 
     @property
     def default_iterations(self) -> int:
@@ -83,7 +85,9 @@ class VideoRecurrent(nn.Module):
         state: torch.Tensor | None = None,
         output: str = "logits",
     ):
-        """Iterate from `state` (or the embedding): logits (B, h, H, W), "state" the last state, "states" each one."""
+        """Iterate from `state` (or the embedding): logits (B, h, H, W), "state" the last state, "states" each one,
+        "ponder" (logits after every step (T, B, h, H, W), halting logits (T, B)). With a halting head, "logits" are
+        each instance's logits at the first step where its probability of having halted reaches one half."""
         h = F.relu(self.embed(x)) if state is None else state
         recalled = self.block.recall(x)
         states = []
@@ -94,14 +98,25 @@ class VideoRecurrent(nn.Module):
             states.append(h)
         if output == "states":
             return states
-        return h if output == "state" else self.head(h)
+        if output == "state":
+            return h
+        if self.halt is None:
+            return self.head(h)
+        logits = torch.stack([self.head(s) for s in states])
+        halts = torch.stack([self.halt(s.mean(dim=(2, 3))).squeeze(1) for s in states])
+        if output == "ponder":
+            return logits, halts
+        halted = 1 - torch.cumprod(1 - torch.sigmoid(halts), dim=0) >= 0.5
+        halted[-1] = True
+        return logits[halted.float().argmax(dim=0), torch.arange(x.shape[0])]
 
     def describe(self) -> str:
         step = "state rescaled to unit RMS per cell" if self.cell == "norm" else "residual ReLU step"
         where = ", state kept on open cells" if self.open_only else ""
+        halting = ", learned halting" if self.halt is not None else ""
         return (
             f"recurrent conv net (weight-tied, {step}{where}, width {self.width}, {self.depth} convs per iteration, "
-            f"{self.iterations} iterations by default)"
+            f"{self.iterations} iterations by default{halting})"
         )
 
 
