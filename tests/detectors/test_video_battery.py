@@ -11,7 +11,7 @@ from mesaopt.detectors.battery import fit_thresholds
 from mesaopt.detectors.video_battery import VIDEO_BATTERY
 from mesaopt.detectors.video_probe import video_probe
 from mesaopt.learners import video_baselines as known
-from mesaopt.tasks import build_task
+from mesaopt.tasks import battery_of, build_task
 
 ROUNDING = 0.005
 """The constants are the fitted values rounded to two decimals."""
@@ -56,6 +56,10 @@ def test_every_case_of_known_nature_gets_its_label(seed, seed0):
     assert {r["expected"] for r in held} == {"failed", "memorizer", "heuristic", "searcher"}
     for record in records:
         assert record["label"] == record["expected"], record
+
+
+def test_the_video_task_names_this_battery():
+    assert battery_of("video") is VIDEO_BATTERY
 
 
 def test_fit_and_held_out_cases_share_no_algorithm():
