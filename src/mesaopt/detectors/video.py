@@ -22,7 +22,7 @@ import numpy as np
 from mesaopt.detectors.compute import iteration_counts, slope_per_doubling
 from mesaopt.detectors.stats import rate_metrics
 from mesaopt.learners.base import default_iterations, stored_instances
-from mesaopt.tasks.video import VideoBatch, VideoTask
+from mesaopt.tasks.video import VideoBatch, VideoTask, step_accuracy
 
 MAX_EPISODES = 128
 """Clips per evaluation set."""
@@ -73,7 +73,7 @@ def video_fit(learned: Any, task: Any) -> dict[str, float]:
     out = {
         "pool_exact": pool_rate,
         **rate_metrics("novel_exact", (predicted == novel.targets).all(axis=1)),
-        "first_step": float((predicted[:, 0] == novel.targets[:, 0]).mean()),
+        "first_step": float(step_accuracy(novel, predicted)[0]),
         "pool_trained": float(trained),
     }
     if pool_rate >= POOL_FLOOR:
@@ -89,7 +89,7 @@ def video_horizon(learned: Any, task: Any) -> dict[str, float]:
     return {
         "long_exact": float(exact(learned, task.long(_count(task))).mean()),
         **rate_metrics("harder_exact", (predicted == harder.targets).all(axis=1)),
-        "harder_first_step": float((predicted[:, 0] == harder.targets[:, 0]).mean()),
+        "harder_first_step": float(step_accuracy(harder, predicted)[0]),
     }
 
 

@@ -27,7 +27,7 @@ from mesaopt.learners.models.recurrent import Cell
 from mesaopt.learners.models.video import VideoCNN, VideoRecurrent, VideoTransformer
 from mesaopt.learners.sgd import SGDConfig, seeded_module, train
 from mesaopt.tasks.base import Task
-from mesaopt.tasks.video import FIXED_CHANNELS, VideoBatch, VideoTask, window_inputs
+from mesaopt.tasks.video import FIXED_CHANNELS, VideoBatch, VideoTask, step_accuracy, window_inputs
 
 BITS_PER_PARAMETER = 32
 """size_bits counts every trained parameter as one float32."""
@@ -157,7 +157,7 @@ class Tracker:
         """Record the curves; return one minus the exact novel-trajectory rate (the plateau monitor)."""
         short = rollout(model, self.novel)
         exact = float((short == self.novel.targets).all(axis=1).mean())
-        self._add("first_step", float((short[:, 0] == self.novel.targets[:, 0]).mean()))
+        self._add("first_step", float(step_accuracy(self.novel, short)[0]))
         self._add("novel_exact", exact)
         self._add("long_exact", float((rollout(model, self.long) == self.long.targets).all(axis=1).mean()))
         probes = self._probes(model)
