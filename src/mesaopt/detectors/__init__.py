@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 MAZE, WORD, ICL, GAMES = frozenset({"maze"}), frozenset({"word"}), frozenset({"icl"}), frozenset({"games"})
-BOOLEAN = frozenset({"boolean"})
+BOOLEAN, VIDEO = frozenset({"boolean"}), frozenset({"video"})
 """Task families (`TaskEntry.family`) a detector can apply to."""
 
 
@@ -138,6 +138,12 @@ BUILTIN_DETECTORS: dict[str, DetectorEntry] = {
         "mesaopt.detectors.games_battery:METRICS",
         "games: the whole games battery and a label",
         GAMES,
+    ),
+    "video_profile": DetectorEntry(
+        "mesaopt.detectors.video_battery:video_profile",
+        "mesaopt.detectors.video_battery:METRICS",
+        "video: fit, horizon, compute, moved goal, goal/plan probes, and a failed/memorizer/heuristic/searcher label",
+        VIDEO,
     ),
     "icl_baselines": DetectorEntry(
         "mesaopt.detectors.icl:icl_baselines",

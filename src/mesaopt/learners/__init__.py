@@ -133,6 +133,19 @@ BUILTIN_LEARNERS: dict[str, LearnerEntry] = {
         "exhaustive minimal boolean formula by size or depth",
         ("boolean",),
     ),
+    **{
+        f"video_{kind}": LearnerEntry(
+            f"mesaopt.learners.video_config:Video{label}Config",
+            Deferred(lambda kind=kind: importlib.import_module("mesaopt.learners.video").fitter(f"video_{kind}")),
+            summary,
+            ("video",),
+        )
+        for kind, label, summary in (
+            ("cnn", "CNN", "video: fixed-depth conv net"),
+            ("recurrent", "Recurrent", "video: recurrent net, free iterations"),
+            ("transformer", "Transformer", "video: transformer over positions"),
+        )
+    },
     "player": LearnerEntry(
         "mesaopt.learners.game_players:PlayerConfig",
         "mesaopt.learners.game_players:fit_player",

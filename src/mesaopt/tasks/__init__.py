@@ -70,6 +70,13 @@ BUILTIN_TASKS: dict[str, TaskEntry] = {
         "one output bit of a small boolean problem, all input rows; ground truth exhaustive minimal formulas",
         "boolean",
     ),
+    "video": TaskEntry(
+        "mesaopt.tasks.video_config:VideoConfig",
+        "mesaopt.tasks.video:VideoTask",
+        "videos of an agent in a maze: from the first k frames predict its next positions",
+        "video",
+        "mesaopt.detectors.video_battery:VIDEO_BATTERY",
+    ),
     "icl": TaskEntry(
         "mesaopt.tasks.icl:ICLConfig",
         "mesaopt.tasks.icl:ICLTask",

@@ -1,0 +1,97 @@
+"""The video battery on predictors of known nature: thresholds are what the fit set gives, held-out cases get their
+constructed labels, and each detector measures what it says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mesaopt.detectors import video
+from mesaopt.detectors.battery import fit_thresholds
+from mesaopt.detectors.video_battery import VIDEO_BATTERY
+from mesaopt.detectors.video_probe import video_probe
+from mesaopt.learners import video_baselines as known
+from mesaopt.tasks import battery_of, build_task
+
+ROUNDING = 0.005
+"""The constants are the fitted values rounded to two decimals."""
+
+
+def _task(seed: int, **changes):
+    params = {k: v for k, v in {**VIDEO_BATTERY.task, **changes}.items() if k != "name"}
+    return build_task("video", params, np.random.SeedSequence(seed))
+
+
+def _records(seed: int) -> list[dict]:
+    task = _task(seed)
+    out = []
+    for case in VIDEO_BATTERY.cases():
+        if case.slow:
+            continue
+        profile = VIDEO_BATTERY.profile(case.build(task, seed), task)
+        out.append(
+            {"name": case.name, "expected": case.expected, "split": case.split, "features": profile.features,
+             "label": profile.label}
+        )  # fmt: skip
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed0() -> list[dict]:
+    return _records(0)
+
+
+def test_thresholds_are_the_fit_sets_values(seed0):
+    rows = fit_thresholds(VIDEO_BATTERY, [r for r in seed0 if r["split"] == "fit"])
+    assert {r["threshold"] for r in rows} == set(VIDEO_BATTERY.thresholds)
+    for row in rows:
+        assert row["separates"], row
+        assert abs(row["fitted"] - row["value"]) <= ROUNDING, row
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_every_case_of_known_nature_gets_its_label(seed, seed0):
+    records = seed0 if seed == 0 else _records(seed)
+    held = [r for r in records if r["split"] == "held_out" and r["expected"] is not None]
+    assert {r["expected"] for r in held} == {"failed", "memorizer", "heuristic", "searcher"}
+    for record in records:
+        assert record["label"] == record["expected"], record
+
+
+def test_the_video_task_names_this_battery():
+    assert battery_of("video") is VIDEO_BATTERY
+
+
+def test_fit_and_held_out_cases_share_no_algorithm():
+    cases = VIDEO_BATTERY.cases()
+    fit = {c.algorithm for c in cases if c.split == "fit"}
+    assert fit and not fit & {c.algorithm for c in cases if c.split == "held_out"}
+
+
+def test_compute_curve_rises_for_a_budgeted_search_and_is_flat_without_a_knob():
+    task = _task(2, eval_size=64)
+    search = video.video_compute(known.PlannerSimulator(112), task)
+    assert search["has_knob"] == 1.0 and search["curve"][0] < search["curve"][-1] == 1.0 and search["slope"] > 0
+    rule = video.video_compute(known.CorridorHeuristic(), task)
+    assert rule["has_knob"] == 0.0 and rule["slope"] == 0.0
+
+
+def test_moved_goal_is_followed_by_a_planner_and_not_by_a_lookup():
+    task = _task(3, eval_size=64)
+    planner = video.video_moved(known.PlannerSimulator(112), task)
+    assert planner["follow"] == 1.0 and planner["stale"] == 0.0 and planner["changed"] > 0.5
+    lookup = video.video_moved(known.EpisodeLookup(task.train_pool()), task)
+    assert lookup["follow"] < 0.3
+
+
+def test_goal_probe_reads_the_search_state_and_not_shuffled_goals():
+    task = _task(4, eval_size=64)
+    scores = video_probe(known.PlannerSimulator(112), task)
+    assert scores["goal"] > 0.9 and scores["goal_shuffled"] < 0.3 and scores["goal_score"] > 0.6
+    assert set(video_probe(known.StandStill(), task)) == {"chance"}
+
+
+def test_video_detectors_refuse_another_task_family():
+    maze = build_task("maze", {"size": 3, "eval_size": 8}, np.random.SeedSequence(0))
+    with pytest.raises(ValueError, match="video task only"):
+        video.video_fit(known.StandStill(), maze)
