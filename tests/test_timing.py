@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 
@@ -11,7 +12,7 @@ import pytest
 from mesaopt import store
 from mesaopt.store import RunRecord, clean_temporary
 from mesaopt.timing import SweepTimer, load_timing, measured_time, timing_file
-from tests.conftest import run_cli
+from tests.conftest import dead_pid, run_cli
 
 
 def _record(run_id: str, study: str, wall_s: float, job_started: float | None) -> RunRecord:
@@ -107,6 +108,9 @@ def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
         timer.record(_record("a2", "A", 1.0, 1000.0), now=1002.0)
     monkeypatch.undo()
     assert path.read_bytes() == before
+    assert clean_temporary(tmp_path) == 0  # the leftover's owner (this process) is alive
+    (leftover,) = (tmp_path / "A").glob(".tmp-*")
+    leftover.rename(leftover.with_name(leftover.name.replace(f"p{os.getpid()}-", f"p{dead_pid()}-")))
     assert clean_temporary(tmp_path) == 1
     assert len(load_timing(tmp_path, "A", "quick")) == 1
 

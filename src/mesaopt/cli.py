@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from mesaopt.locks import store_lock
 from mesaopt.store import (
     RunRecord,
     RunState,
@@ -25,7 +26,7 @@ from mesaopt.store import (
     run_state,
     save_study_document,
 )
-from mesaopt.study import SCALES, Study, StudyError, find_study, list_studies, load_study
+from mesaopt.study import MAX_SWEEP_RUNS, SCALES, RunSpec, Study, StudyError, find_study, list_studies, load_study
 from mesaopt.theory.cli import CONTEXT_SETTINGS as THEORY_CONTEXT
 from mesaopt.theory.cli import theory_command
 from mesaopt.timing import SweepTimer
@@ -63,6 +64,9 @@ StudiesOpt = Annotated[Path, typer.Option("--studies-dir", help="folder holding 
 OutOpt = Annotated[Path, typer.Option("--out", help="run store: run directories and the catalog")]
 ReportOpt = Annotated[Path, typer.Option("--report-dir", help="where the HTML report is written")]
 ScaleOpt = Annotated[Scale, typer.Option("--scale", help="which of the study's scales to run")]
+AllowLargeOpt = Annotated[
+    bool, typer.Option("--allow-large", help=f"accept a sweep of more than {MAX_SWEEP_RUNS} runs per study")
+]
 
 
 def _bad_input(message: str) -> typer.Exit:
@@ -70,18 +74,48 @@ def _bad_input(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _load(names: list[str] | None, scale: str, studies_dir: Path) -> list[Study]:
+def _load(names: list[str] | None, scale: str, studies_dir: Path, allow_large: bool = False) -> list[Study]:
     """The named studies, or the quick suite (suite = true) when none are named; exit 2 on a bad file."""
     try:
         if names:
-            return [load_study(find_study(n, studies_dir), scale) for n in names]
-        studies = [load_study(p, scale) for p in list_studies(studies_dir)]
+            return [load_study(find_study(n, studies_dir), scale, allow_large) for n in names]
+        studies = [load_study(p, scale, allow_large) for p in list_studies(studies_dir)]
     except StudyError as exc:
         raise _bad_input(str(exc)) from None
     suite = [s for s in studies if s.body.suite]
     if not suite:
         raise _bad_input(f"no study in {studies_dir} has suite = true; name the studies to run")
     return suite
+
+
+def _runs(study: Study) -> list[RunSpec]:
+    """The study's runs; exit 2 when a sweep point of a large study (validated only now) is invalid."""
+    try:
+        return study.runs()
+    except StudyError as exc:
+        raise _bad_input(str(exc)) from None
+
+
+def _folder(path: Path, option: str, must_exist: bool = False) -> Path:
+    """Check a folder option up front: exit 2 when it names a file, or is missing and must exist."""
+    if path.exists() and not path.is_dir():
+        raise _bad_input(f"{option} {path} is a file: expected a folder")
+    if must_exist and not path.is_dir():
+        raise _bad_input(f"{option} {path} does not exist: expected a run store (made by `mesaopt run`)")
+    if not path.exists():
+        parent = next((p for p in path.absolute().parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise _bad_input(f"{option} {path} cannot be created: {parent} is a file")
+    return path
+
+
+def _output_file(path: Path, option: str) -> Path:
+    """Check an output file option up front: its folder must exist and it must not be a folder."""
+    if path.is_dir():
+        raise _bad_input(f"{option} {path} is a folder: expected a file name")
+    if not path.absolute().parent.is_dir():
+        raise _bad_input(f"{option} {path}: folder {path.absolute().parent} does not exist")
+    return path
 
 
 def _build_report(out: Path, report_dir: Path) -> Path:
@@ -97,12 +131,16 @@ def studies(studies_dir: StudiesOpt = STUDIES_DIR) -> None:
     table = Table("study", "claim", "suite", *SCALES, title=f"studies in {studies_dir}")
     for path in list_studies(studies_dir):
         try:
-            loaded = {s: load_study(path, s) for s in SCALES}
+            loaded = {s: load_study(path, s, allow_large=True) for s in SCALES}
         except StudyError as exc:
             table.add_row(path.stem, Text(f"invalid: {exc}", style="red"), "", "", "", "")
             continue
         body = loaded["quick"].body
-        counts = [f"{len(loaded[s].runs())} runs" for s in SCALES]
+        sizes = {s: loaded[s].size() for s in SCALES}
+        counts = [
+            f"{len(loaded[s].runs())} runs" if sizes[s] <= MAX_SWEEP_RUNS else f"{sizes[s]} runs (--allow-large)"
+            for s in SCALES
+        ]
         table.add_row(path.stem, Text(body.claim), "yes" if body.suite else "", *counts)
     console.print(table)
 
@@ -118,17 +156,35 @@ def run(
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="run failed runs again")] = False,
     report_dir: ReportOpt = REPORT_DIR,
     studies_dir: StudiesOpt = STUDIES_DIR,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Run studies (default: the quick suite), skipping finished runs, then rebuild the catalog and report."""
-    from mesaopt.execute import plan_sweep, worker_count
-
     if workers is not None and workers < 1:
         raise _bad_input(f"--workers has value {workers}: expected a positive integer")
-    chosen = _load(names, scale.value, studies_dir)
-    specs = []
+    _folder(out, "--out")
+    _folder(report_dir, "--report-dir")
+    chosen = _load(names, scale.value, studies_dir, allow_large)
+    specs = [spec for study in chosen for spec in _runs(study)]
+    with store_lock(out, on_wait=lambda message: errors.print(message, highlight=False, markup=False)):
+        _sweep(chosen, specs, scale, workers, backend, ray_address, out, retry_failed, report_dir)
+
+
+def _sweep(
+    chosen: list[Study],
+    specs: list[RunSpec],
+    scale: Scale,
+    workers: int | None,
+    backend: Backend,
+    ray_address: str | None,
+    out: Path,
+    retry_failed: bool,
+    report_dir: Path,
+) -> None:
+    """The body of `run`, under the store's writer lock."""
+    from mesaopt.execute import plan_sweep, worker_count
+
     for study in chosen:
         save_study_document(out, study.id, scale.value, study.document)
-        specs.extend(study.runs())
     plan = plan_sweep(out, specs, retry_failed)
     for reason in plan.corrupt:
         console.print(f"[yellow]re-running a corrupt run directory:[/] {reason}")
@@ -201,13 +257,15 @@ def status(
     scale: ScaleOpt = Scale.quick,
     out: OutOpt = OUT_DIR,
     studies_dir: StudiesOpt = STUDIES_DIR,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Done, failed, corrupt and pending runs per study at a scale."""
-    chosen = _load(names or [p.stem for p in list_studies(studies_dir)], scale.value, studies_dir)
+    _folder(out, "--out")
+    chosen = _load(names or [p.stem for p in list_studies(studies_dir)], scale.value, studies_dir, allow_large)
     table = Table("study", "done", "failed", "corrupt", "pending", title=f"scale {scale.value}, store {out}")
     for study in chosen:
         counts = dict.fromkeys(RunState, 0)
-        for spec in study.runs():
+        for spec in _runs(study):
             counts[run_state(out, study.id, spec.id)[0]] += 1
         table.add_row(
             study.id,
@@ -223,17 +281,26 @@ def results(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write; csv default: stdout")] = None,
     out: OutOpt = OUT_DIR,
 ) -> None:
-    """One row per run of a study: run id, seed, axes, status and every scalar metric."""
+    """One row per run of a study: run id, seed, axes, status and every scalar metric (corrupt runs: no metrics)."""
+    _folder(out, "--out", must_exist=True)
+    if output is not None:
+        _output_file(output, "--output")
     rebuild_catalog(out)
     with connect(out) as con:
         runs = con.execute("SELECT run_id, seed, status, error, wall_s FROM runs WHERE study = ?", [study]).df()
         if runs.empty:
             raise _bad_input(f"study {study!r} has no runs in {out}")
+    counts = runs["status"].value_counts()
+    summary = ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("done", "failed", "corrupt"))
+    note = " (corrupt: damaged files, no metrics; `mesaopt run` redoes them)" if counts.get("corrupt") else ""
+    errors.print(f"{study}: {summary}{note}", highlight=False, markup=False, soft_wrap=True)
+    with connect(out) as con:
         axes = con.execute("SELECT run_id, axis, value FROM axes WHERE study = ?", [study]).df()
         metrics = con.execute("SELECT run_id, metric, value FROM metrics WHERE study = ?", [study]).df()
     if not axes.empty:
         axes["value"] = axes["value"].map(json.loads)
-        runs = runs.merge(axes.pivot(index="run_id", columns="axis", values="value").reset_index(), on="run_id")
+        wide = axes.pivot(index="run_id", columns="axis", values="value").reset_index()
+        runs = runs.merge(wide, on="run_id", how="left")  # corrupt runs have no axes
     if not metrics.empty:
         runs = runs.merge(
             metrics.pivot(index="run_id", columns="metric", values="value").reset_index(),
@@ -265,6 +332,8 @@ def report(
     report_dir: ReportOpt = REPORT_DIR,
 ) -> None:
     """Rebuild the catalog from the run directories and write the static HTML report."""
+    _folder(out, "--out", must_exist=True)
+    _folder(report_dir, "--report-dir")
     index = _build_report(out, report_dir)
     console.print(f"report: {index.resolve()}")
     if open_:
