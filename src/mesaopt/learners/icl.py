@@ -20,6 +20,7 @@ from mesaopt.learners.base import Progress
 from mesaopt.learners.models.gpt import GPT
 from mesaopt.learners.models.lsa import LSA, tokens_of
 from mesaopt.learners.sgd import SGDConfig, resolve_device, train
+from mesaopt.limits import MAX_BATCH, MAX_DEPTH, MAX_EVAL_SIZE, MAX_HEADS, MAX_MLP_RATIO, MAX_WIDTH, bounded
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.icl import ICLBatch, ICLTask, targets_of
 from mesaopt.tasks.icl_baselines import dmmse, ridge
@@ -32,31 +33,43 @@ class LSAConfig(SGDConfig):
     """Linear self-attention trained by the shared SGD loop (all SGD knobs apply)."""
 
     steps: int = Field(default=2000, ge=1, description="optimizer steps (training iterations)")
-    batch_size: int = Field(default=256, ge=1, description="sequences per step")
+    batch_size: int = Field(default=256, ge=1, le=MAX_BATCH, description=bounded("sequences per step", MAX_BATCH))
     lr: float = Field(default=3e-3, gt=0, description="peak learning rate of AdamW")
     grad_clip: float | None = Field(default=None, gt=0, description="max global gradient norm; None: off")
-    layers: int = Field(default=1, ge=1, description="LSA layers L")
-    heads: int = Field(default=1, ge=1, description="heads per layer")
+    layers: int = Field(default=1, ge=1, le=MAX_DEPTH, description=bounded("LSA layers L", MAX_DEPTH))
+    heads: int = Field(default=1, ge=1, le=MAX_HEADS, description=bounded("heads per layer", MAX_HEADS))
     tied: bool = Field(default=False, description="one set of weights reused by every layer")
     parametrization: Literal["merged", "factored"] = Field(
         default="merged", description="train W_KQ, W_PV directly, or W_Q, W_K, W_V, W_P"
     )
     init_scale: float = Field(default=0.02, gt=0, description="std of the Gaussian initial weights")
-    eval_sequences: int = Field(default=256, ge=1, description="sequences per training-time evaluation set")
+    eval_sequences: int = Field(
+        default=256,
+        ge=1,
+        le=MAX_EVAL_SIZE,
+        description=bounded("sequences per training-time evaluation set", MAX_EVAL_SIZE),
+    )
 
 
 class GPTConfig(SGDConfig):
     """A small pre-LN causal transformer trained by the shared SGD loop (all SGD knobs apply)."""
 
     steps: int = Field(default=2000, ge=1, description="optimizer steps (training iterations)")
-    batch_size: int = Field(default=64, ge=1, description="sequences per step")
+    batch_size: int = Field(default=64, ge=1, le=MAX_BATCH, description=bounded("sequences per step", MAX_BATCH))
     lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
     warmup: int = Field(default=100, ge=0, description="steps of linear warmup from 0 to lr")
-    d_model: int = Field(default=32, ge=1, description="residual stream width")
-    layers: int = Field(default=2, ge=1, description="transformer blocks L")
-    heads: int = Field(default=2, ge=1, description="attention heads per block")
-    mlp_ratio: int = Field(default=4, ge=1, description="MLP hidden width / d_model")
-    eval_sequences: int = Field(default=128, ge=1, description="sequences per training-time evaluation set")
+    d_model: int = Field(default=32, ge=1, le=MAX_WIDTH, description=bounded("residual stream width", MAX_WIDTH))
+    layers: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("transformer blocks L", MAX_DEPTH))
+    heads: int = Field(default=2, ge=1, le=MAX_HEADS, description=bounded("attention heads per block", MAX_HEADS))
+    mlp_ratio: int = Field(
+        default=4, ge=1, le=MAX_MLP_RATIO, description=bounded("MLP hidden width / d_model", MAX_MLP_RATIO)
+    )
+    eval_sequences: int = Field(
+        default=128,
+        ge=1,
+        le=MAX_EVAL_SIZE,
+        description=bounded("sequences per training-time evaluation set", MAX_EVAL_SIZE),
+    )
 
 
 class Tracker:

@@ -28,6 +28,7 @@ from mesaopt.learners.models.recurrent import Cell, RecurrentNet
 from mesaopt.learners.models.tabular import Table
 from mesaopt.learners.models.transformer import GridTransformer
 from mesaopt.learners.sgd import SGDConfig, TrainResult, seeded_module, train_many
+from mesaopt.limits import MAX_CODE_SIZE, MAX_DEPTH, MAX_ENTRIES, MAX_HEADS, MAX_ITERATIONS, MAX_WIDTH, bounded
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.maze_grid import MazeBatch
 
@@ -61,23 +62,37 @@ class TabularConfig(NeuralConfig):
     """A free output per stored instance."""
 
     lr: float = Field(default=0.5, gt=0, description="peak learning rate (free logits move fast)")
-    max_entries: int = Field(default=4096, ge=1, description="instances stored when the pool is infinite")
+    max_entries: int = Field(
+        default=4096,
+        ge=1,
+        le=MAX_ENTRIES,
+        description=bounded("instances stored when the pool is infinite", MAX_ENTRIES),
+    )
 
 
 class MLPConfig(NeuralConfig):
-    width: int = Field(default=256, ge=1, description="hidden units per layer")
-    depth: int = Field(default=2, ge=1, description="hidden layers")
+    width: int = Field(default=256, ge=1, le=MAX_WIDTH, description=bounded("hidden units per layer", MAX_WIDTH))
+    depth: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("hidden layers", MAX_DEPTH))
 
 
 class CNNConfig(NeuralConfig):
-    width: int = Field(default=32, ge=1, description="channels per layer")
-    depth: int = Field(default=6, ge=1, description="3x3 conv layers (receptive field 2*depth+1)")
+    width: int = Field(default=32, ge=1, le=MAX_WIDTH, description=bounded("channels per layer", MAX_WIDTH))
+    depth: int = Field(
+        default=6, ge=1, le=MAX_DEPTH, description=bounded("3x3 conv layers (receptive field 2*depth+1)", MAX_DEPTH)
+    )
 
 
 class RecurrentConfig(NeuralConfig):
-    width: int = Field(default=32, ge=1, description="channels of the recurrent state")
-    depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
-    iterations: int = Field(default=20, ge=1, description="iterations T at training (and the default at test)")
+    width: int = Field(
+        default=32, ge=1, le=MAX_WIDTH, description=bounded("channels of the recurrent state", MAX_WIDTH)
+    )
+    depth: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("3x3 convs per iteration", MAX_DEPTH))
+    iterations: int = Field(
+        default=20,
+        ge=1,
+        le=MAX_ITERATIONS,
+        description=bounded("iterations T at training (and the default at test)", MAX_ITERATIONS),
+    )
     tied: bool = Field(default=True, description="one block shared by all iterations; False: one per iteration")
     cell: Cell = Field(
         default="relu", description="residual ReLU step; 'norm': the same, each cell's state rescaled to unit RMS"
@@ -103,25 +118,43 @@ class RecurrentConfig(NeuralConfig):
 
 class TransformerConfig(NeuralConfig):
     lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
-    width: int = Field(default=64, ge=1, description="residual stream width")
-    depth: int = Field(default=2, ge=1, description="transformer blocks")
-    heads: int = Field(default=4, ge=1, description="attention heads")
+    width: int = Field(default=64, ge=1, le=MAX_WIDTH, description=bounded("residual stream width", MAX_WIDTH))
+    depth: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("transformer blocks", MAX_DEPTH))
+    heads: int = Field(default=4, ge=1, le=MAX_HEADS, description=bounded("attention heads", MAX_HEADS))
 
 
 class PlannerConfig(NeuralConfig):
     lr: float = Field(default=1e-2, gt=0, description="peak learning rate of AdamW")
-    width: int = Field(default=16, ge=1, description="channels of the cost-map conv net")
-    depth: int = Field(default=2, ge=0, description="3x3 conv layers of the cost-map net")
-    iterations: int | None = Field(default=None, ge=1, description="value-iteration steps; None: H*W/2 of training")
+    width: int = Field(
+        default=16, ge=1, le=MAX_WIDTH, description=bounded("channels of the cost-map conv net", MAX_WIDTH)
+    )
+    depth: int = Field(
+        default=2, ge=0, le=MAX_DEPTH, description=bounded("3x3 conv layers of the cost-map net", MAX_DEPTH)
+    )
+    iterations: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ITERATIONS,
+        description=bounded("value-iteration steps; None: H*W/2 of training", MAX_ITERATIONS),
+    )
 
 
 class HypernetConfig(NeuralConfig):
     lr: float = Field(default=5e-2, gt=0, description="peak learning rate of AdamW")
     target: Literal["recurrent", "cnn"] = Field(default="recurrent", description="the net whose weights are coded")
-    code_size: int = Field(default=64, ge=1, description="numbers in the learned code (the funnel's width)")
-    width: int = Field(default=32, ge=1, description="channels of the target net")
-    depth: int = Field(default=2, ge=1, description="convs per iteration (recurrent) or layers (cnn)")
-    iterations: int = Field(default=20, ge=1, description="iterations of a recurrent target")
+    code_size: int = Field(
+        default=64,
+        ge=1,
+        le=MAX_CODE_SIZE,
+        description=bounded("numbers in the learned code (the funnel's width)", MAX_CODE_SIZE),
+    )
+    width: int = Field(default=32, ge=1, le=MAX_WIDTH, description=bounded("channels of the target net", MAX_WIDTH))
+    depth: int = Field(
+        default=2, ge=1, le=MAX_DEPTH, description=bounded("convs per iteration (recurrent) or layers (cnn)", MAX_DEPTH)
+    )
+    iterations: int = Field(
+        default=20, ge=1, le=MAX_ITERATIONS, description=bounded("iterations of a recurrent target", MAX_ITERATIONS)
+    )
 
 
 def as_input(grids: np.ndarray) -> torch.Tensor:

@@ -26,6 +26,7 @@ from mesaopt.learners.models.cnn import ConvNet
 from mesaopt.learners.models.recurrent import RecurrentNet
 from mesaopt.learners.neural import NeuralConfig, NeuralSolver, RecurrentConfig, as_input, make_loss
 from mesaopt.learners.sgd import seeded_module, train_many
+from mesaopt.limits import MAX_DEPTH, MAX_ITERATIONS, MAX_POOL_SIZE, MAX_WIDTH, bounded
 from mesaopt.tasks.base import Task, derive
 
 EVAL_SIZE = 128
@@ -43,10 +44,16 @@ class ReachabilityConfig(NeuralConfig):
     """The architecture trained twice from one initialization, and the interpolation grid."""
 
     arch: Literal["recurrent", "cnn"] = Field(default="recurrent", description="network trained both ways")
-    width: int = Field(default=16, ge=1, description="channels")
-    depth: int = Field(default=2, ge=1, description="convs per iteration (recurrent) or layers (cnn)")
-    iterations: int = Field(default=8, ge=1, description="iterations of a recurrent net")
-    memorize_pool: int = Field(default=8, ge=1, description="training mazes of the memorizing run")
+    width: int = Field(default=16, ge=1, le=MAX_WIDTH, description=bounded("channels", MAX_WIDTH))
+    depth: int = Field(
+        default=2, ge=1, le=MAX_DEPTH, description=bounded("convs per iteration (recurrent) or layers (cnn)", MAX_DEPTH)
+    )
+    iterations: int = Field(
+        default=8, ge=1, le=MAX_ITERATIONS, description=bounded("iterations of a recurrent net", MAX_ITERATIONS)
+    )
+    memorize_pool: int = Field(
+        default=8, ge=1, le=MAX_POOL_SIZE, description=bounded("training mazes of the memorizing run", MAX_POOL_SIZE)
+    )
     points: int = Field(default=11, ge=3, description="points per interpolation segment, ends included")
 
 

@@ -30,6 +30,7 @@ from torch.func import functional_call, stack_module_state, vmap
 from torch.utils._pytree import tree_map
 
 from mesaopt.learners.base import Progress, no_progress
+from mesaopt.limits import MAX_BATCH, bounded
 from mesaopt.tasks.base import derive
 
 Batch = Any
@@ -51,7 +52,9 @@ class SGDConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     steps: int = Field(default=1000, ge=1, description="optimizer steps (training iterations)")
-    batch_size: int = Field(default=64, ge=1, description="instances per step and per seed")
+    batch_size: int = Field(
+        default=64, ge=1, le=MAX_BATCH, description=bounded("instances per step and per seed", MAX_BATCH)
+    )
     lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
     schedule: Literal["constant", "cosine", "linear"] = Field(default="cosine", description="decay after warmup")
     warmup: int = Field(default=0, ge=0, description="steps of linear warmup from 0 to lr")

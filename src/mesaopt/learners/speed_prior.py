@@ -22,6 +22,7 @@ from mesaopt.learners.base import Progress
 from mesaopt.learners.models.recurrent import RecurrentNet
 from mesaopt.learners.neural import NeuralConfig, NeuralSolver, RecurrentConfig, as_input, make_loss
 from mesaopt.learners.sgd import seeded_module, train_many
+from mesaopt.limits import MAX_DEPTH, MAX_ITERATIONS, MAX_WIDTH, bounded
 from mesaopt.tasks.base import Task, derive
 
 CHECK_SIZE = 256
@@ -31,12 +32,18 @@ CHECK_SIZE = 256
 class SpeedPriorConfig(NeuralConfig):
     """A recurrent net (see RecurrentConfig) plus the schedule that raises its iteration count."""
 
-    width: int = Field(default=32, ge=1, description="channels of the recurrent state")
-    depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
+    width: int = Field(
+        default=32, ge=1, le=MAX_WIDTH, description=bounded("channels of the recurrent state", MAX_WIDTH)
+    )
+    depth: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("3x3 convs per iteration", MAX_DEPTH))
     progressive: bool = Field(default=True, description="progressive loss within each stage")
-    start_iterations: int = Field(default=2, ge=1, description="iterations T of the first stage")
+    start_iterations: int = Field(
+        default=2, ge=1, le=MAX_ITERATIONS, description=bounded("iterations T of the first stage", MAX_ITERATIONS)
+    )
     grow_by: int = Field(default=2, ge=1, description="iterations added after each unsolved stage")
-    max_iterations: int = Field(default=16, ge=1, description="largest T tried")
+    max_iterations: int = Field(
+        default=16, ge=1, le=MAX_ITERATIONS, description=bounded("largest T tried", MAX_ITERATIONS)
+    )
     solved_at: float = Field(
         default=0.9, gt=0, le=1, description="exact-match rate on training instances that counts as solved"
     )

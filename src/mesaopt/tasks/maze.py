@@ -14,6 +14,7 @@ from typing import Self
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
+from mesaopt.limits import MAX_HARDER_SIDE, MAX_MAZE_SIDE, bounded
 from mesaopt.tasks.base import INF, TaskConfig, derive
 from mesaopt.tasks.maze_gen import Generator, generate_grids, parse_region, region_cells
 from mesaopt.tasks.maze_grid import GOAL, MOVES, OPEN, START, MazeBatch, cell_position, move_goal, move_start
@@ -63,16 +64,36 @@ MIN_DRAW = 64
 class MazeConfig(TaskConfig):
     """Lattice mazes of size x width cells; where start and goal go is set per split (train vs novel/harder)."""
 
-    size: int = Field(default=5, ge=2, description="rows of cells of training and novel mazes")
-    width: int | None = Field(default=None, ge=2, description="columns of cells (None: size, a square maze)")
+    size: int = Field(
+        default=5,
+        ge=2,
+        le=MAX_MAZE_SIDE,
+        description=bounded("rows of cells of training and novel mazes", MAX_MAZE_SIDE),
+    )
+    width: int | None = Field(
+        default=None,
+        ge=2,
+        le=MAX_MAZE_SIDE,
+        description=bounded("columns of cells (None: size, a square maze)", MAX_MAZE_SIDE),
+    )
     generator: Generator = Field(default="dfs", description="perfect-maze generator: 'dfs' backtracker or 'kruskal'")
     loops: float = Field(default=0.0, ge=0.0, le=1.0, description="fraction of the remaining inner walls removed")
     start_region: str = Field(default="any", description="where training starts go: any, a corner, or corner:k")
     goal_region: str = Field(default="any", description="where training goals go: any, a corner, or corner:k")
     test_start_region: str | None = Field(default=None, description="start region of novel/harder (None: as train)")
     test_goal_region: str | None = Field(default=None, description="goal region of novel/harder (None: as train)")
-    harder_size: int | None = Field(default=None, ge=2, description="rows of cells of harder mazes (2*size-1)")
-    harder_width: int | None = Field(default=None, ge=2, description="columns of harder mazes (2*width-1)")
+    harder_size: int | None = Field(
+        default=None,
+        ge=2,
+        le=MAX_HARDER_SIDE,
+        description=bounded("rows of cells of harder mazes (2*size-1)", MAX_HARDER_SIDE),
+    )
+    harder_width: int | None = Field(
+        default=None,
+        ge=2,
+        le=MAX_HARDER_SIDE,
+        description=bounded("columns of harder mazes (2*width-1)", MAX_HARDER_SIDE),
+    )
     harder_loops: float | None = Field(default=None, ge=0.0, le=1.0, description="loops of harder mazes (as train)")
 
     @field_validator("start_region", "goal_region", "test_start_region", "test_goal_region")

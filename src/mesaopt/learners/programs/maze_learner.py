@@ -39,6 +39,7 @@ from mesaopt.learners.programs.maze import (
     structural_label,
 )
 from mesaopt.learners.programs.maze_search import MazeEnumConfig, enumerate_maze, local_search
+from mesaopt.limits import MAX_CURVE_POINTS, MAX_POPULATION, bounded
 from mesaopt.tasks.maze import MazeTask, move_goal, path_cells, shortest_path
 
 TASKS = ("maze",)
@@ -274,10 +275,17 @@ class MazeLocalConfig(BaseModel):
     g: float = Field(default=0.0, ge=0, description="exchange rate in the loss")
     steps: int = Field(default=500, ge=1, description="hill-climbing: mutations tried")
     restarts: int = Field(default=1, ge=1, description="hill-climbing: independent climbs, best kept")
-    population: int = Field(default=32, ge=2, description="genetic: population size")
+    population: int = Field(
+        default=32, ge=2, le=MAX_POPULATION, description=bounded("genetic: population size", MAX_POPULATION)
+    )
     generations: int = Field(default=20, ge=1, description="genetic: generations")
     max_depth: int | None = Field(default=None, ge=1, description="depth of the general solver (None: cells - 1)")
-    curve_points: int = Field(default=50, ge=2, description="points kept of the loss-along-the-path curve")
+    curve_points: int = Field(
+        default=50,
+        ge=2,
+        le=MAX_CURVE_POINTS,
+        description=bounded("points kept of the loss-along-the-path curve", MAX_CURVE_POINTS),
+    )
 
 
 def _fit_local(kind: str, config: MazeLocalConfig, task: MazeTask, seed: np.random.SeedSequence, progress: Progress):
