@@ -124,18 +124,21 @@ def run_pool(
         return _Worker(process, parent_end)
 
     def drain(worker: _Worker) -> bool:
-        """Handle the worker's waiting messages; False when its pipe is closed."""
+        """Handle the worker's waiting messages; False when its pipe is closed. The callbacks' own exceptions
+        propagate (they fail the sweep); only the pipe's count as the worker's death."""
+        messages, open_ = [], True
         try:
             while worker.conn.poll():
-                kind, key, body = worker.conn.recv()
-                if kind == "progress":
-                    on_progress(*body)
-                    continue
-                worker.job = None
-                (on_result if kind == "result" else on_give_up)(key, body)
+                messages.append(worker.conn.recv())
         except (EOFError, OSError):
-            return False
-        return True
+            open_ = False
+        for kind, key, body in messages:
+            if kind == "progress":
+                on_progress(*body)
+                continue
+            worker.job = None
+            (on_result if kind == "result" else on_give_up)(key, body)
+        return open_
 
     finished = False
     try:
