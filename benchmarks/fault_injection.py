@@ -50,12 +50,12 @@ pool_size = 16
 eval_size = 32
 [learners.lookup]
 [learners.cnn]
-steps = 20
+steps = 150
 width = 4
 depth = 2
 batch_size = 8
 [sweep]
-"task.pool_size" = [4, 16, 64]
+"task.pool_size" = [4, 8, 16, 32, 64]
 [scales.smoke]
 [scales.quick]
 [scales.full]
@@ -67,8 +67,11 @@ FIGURES = ("lost", "duplicated", "recomputed", "failed", "orphans")
 ORPHAN_WAIT_S = 15.0
 """How long a killed parent's workers get to exit (the death signal is immediate; the watchdog polls every 1 s)."""
 
-KILL_WINDOW = (0.15, 0.85)
-"""A fault lands at this fraction of the reference sweep's wall time after the sweep starts."""
+KILL_WINDOW = (0.0, 0.9)
+"""A fault lands at a random fraction in this range of the reference's sweep (from its plan to its report)."""
+
+PLANNED = "to run"
+"""Printed by `mesaopt run` once its plan is made; the sweep starts then."""
 
 DONE_LINE = re.compile(r"^\[\d+/\d+\] done\s+\S+/([0-9a-f]{16})")
 
@@ -132,10 +135,18 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+def _wait_for(proc: subprocess.Popen, log: Path, text: str) -> float:
+    """Wait until `text` appears in the log (or the process ends); the time it appeared."""
+    while text not in log.read_text(errors="replace") and proc.poll() is None:
+        time.sleep(0.02)
+    return time.monotonic()
+
+
 def _trial(work: Path, fault: str, rng: random.Random, reference: dict[str, bytes], sweep_s: float) -> Counter:
     store = work / "runs"
     figures: Counter = Counter()
     first = _start(work, store, work / "first.log")
+    _wait_for(first, work / "first.log", PLANNED)
     time.sleep(rng.uniform(*KILL_WINDOW) * sweep_s)
     figures["missed"] += first.poll() is not None
     if fault == "concurrent":
@@ -202,15 +213,15 @@ def main() -> int:
     (base / "studies").mkdir(parents=True, exist_ok=True)
     (base / "studies" / "faults.toml").write_text(STUDY)
     started = time.perf_counter()
-    ref = subprocess.run(
-        [*_command(base / "reference"), str(base / "report-reference")], cwd=base, capture_output=True, text=True
-    )
-    if ref.returncode != 0:
-        print(ref.stdout, ref.stderr, file=sys.stderr)
+    log = base / "reference.log"
+    ref = _start(base, base / "reference", log)
+    planned = _wait_for(ref, log, PLANNED)
+    sweep_s = _wait_for(ref, log, "report:") - planned
+    if ref.wait() != 0:
+        print(log.read_text(), file=sys.stderr)
         return 2
     reference = _metrics(base / "reference")
-    sweep_s = time.perf_counter() - started
-    print(f"reference sweep: {len(reference)} runs, {sweep_s:.0f} s")
+    print(f"reference sweep: {len(reference)} runs, {sweep_s:.0f} s from plan to report")
     total: Counter = Counter()
     for i in range(args.trials):
         fault = FAULTS[i % len(FAULTS)]

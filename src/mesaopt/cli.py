@@ -376,6 +376,8 @@ def calibrate(
 
     if seed < 0:
         raise _bad_input(f"--seed has value {seed}: expected a non-negative integer")
+    _folder(out, "--out")
+    _folder(report_dir, "--report-dir")
     passed = run_calibration(seed, out, console)
     passed = run_program_calibration(seed, out, console) and passed
     console.print(f"report: {_build_report(out, report_dir).resolve()}")

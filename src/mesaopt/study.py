@@ -31,9 +31,10 @@ TRAIN_METRIC_PREFIX = "train."
 """Metrics a learner reports about its own training, allowed in hypotheses without a detector."""
 
 MAX_SWEEP_RUNS = 10_000
-"""Most runs a study may have at the scale being run without `--allow-large`: 25 times the largest study in the
-project (400 runs at full scale). Planning alone costs about 0.15 ms and 1 kB per run (10^6 runs: 151 s, 887 MB for
-`status`), so a larger sweep is far more likely a typo (an extra zero, a wrong axis) than a plan."""
+"""Most runs a study may have at the scale being run without `--allow-large`: 15 times the largest study in the
+project (programs_calibration_flip, 650 runs at full scale). Planning alone costs about 0.15 ms and 1 kB per run
+(10^6 runs: 151 s and 887 MB for `status`), so a larger sweep is far more likely a typo (an extra zero, a wrong axis)
+than a plan."""
 
 MAX_SEED = 2**63 - 1
 """Largest seed: the catalog stores seeds as signed 64-bit integers."""
