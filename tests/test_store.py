@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from mesaopt.locks import store_lock, tmp_name
+from mesaopt.locks import tmp_name
 from mesaopt.store import (
     RunRecord,
     RunState,
@@ -141,26 +139,6 @@ def test_garbage_study_documents_are_problems_not_errors(tmp_path):
     saved = load_study_documents(tmp_path)
     assert saved.documents == {"good": {"quick": {"claim": "c"}}}
     assert sorted(saved.problems) == ["bad"] and len(saved.problems["bad"]) == 2
-
-
-def test_a_second_writer_waits_for_the_store_lock(tmp_path):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path; from mesaopt.locks import store_lock\n"
-            "with store_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(2)",
-            str(tmp_path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline().strip() == "held"
-    waited = []
-    with store_lock(tmp_path, on_wait=waited.append):
-        assert json.loads((tmp_path / ".lock").read_text())["pid"] == os.getpid()
-    assert len(waited) == 1 and f"process {holder.pid}" in waited[0]
-    assert holder.wait(timeout=30) == 0
 
 
 def test_catalog_holds_runs_axes_metrics_and_curves(tmp_path):
