@@ -1,12 +1,13 @@
 """Fault injection on the run store: random kills of `mesaopt run`, then a rerun; count what went wrong.
 
 Each trial starts a sweep of a small study (lookup tables, and a CNN whose three seeds are fitted jointly) into a
-fresh store and injects one fault at a random moment:
+fresh store and injects one fault once a random number of its runs have finished:
 
 - `group`: SIGKILL to the whole process group (parent and workers);
 - `parent`: SIGKILL to the parent alone; its workers must exit by themselves;
 - `worker`: SIGKILL to one worker; the sweep must go on and finish by itself;
-- `concurrent`: a second `mesaopt run` on the same store at the same time, and the first one is killed.
+- `concurrent`: a second `mesaopt run` on the same store, started while the first runs (it waits for the store's
+  lock), and the first one killed a random number of runs later.
 
 Then `mesaopt run` is run again until it exits 0, and the store is compared with an uninterrupted reference store.
 The figures (all should be 0):
@@ -66,9 +67,6 @@ FIGURES = ("lost", "duplicated", "recomputed", "failed", "orphans")
 
 ORPHAN_WAIT_S = 15.0
 """How long a killed parent's workers get to exit (the death signal is immediate; the watchdog polls every 1 s)."""
-
-KILL_WINDOW = (0.0, 0.9)
-"""A fault lands at a random fraction in this range of the reference's sweep (from its plan to its report)."""
 
 PLANNED = "to run"
 """Printed by `mesaopt run` once its plan is made; the sweep starts then."""
@@ -142,16 +140,28 @@ def _wait_for(proc: subprocess.Popen, log: Path, text: str) -> float:
     return time.monotonic()
 
 
-def _trial(work: Path, fault: str, rng: random.Random, reference: dict[str, bytes], sweep_s: float) -> Counter:
+def _wait_done(proc: subprocess.Popen, log: Path, count: int) -> None:
+    """Wait until the process has finished `count` runs (or has ended)."""
+    while proc.poll() is None:
+        lines = log.read_text(errors="replace").splitlines()
+        if sum(bool(DONE_LINE.match(line)) for line in lines) >= count:
+            return
+        time.sleep(0.02)
+
+
+def _trial(work: Path, fault: str, rng: random.Random, reference: dict[str, bytes]) -> Counter:
+    """One fault, after a random number of the sweep's runs (0 to all but two) have finished."""
     store = work / "runs"
     figures: Counter = Counter()
     first = _start(work, store, work / "first.log")
     _wait_for(first, work / "first.log", PLANNED)
-    time.sleep(rng.uniform(*KILL_WINDOW) * sweep_s)
+    _wait_done(first, work / "first.log", rng.randrange(len(reference) - 1))
+    time.sleep(rng.uniform(0.0, 1.0))  # between two runs' ends, not just after one
     figures["missed"] += first.poll() is not None
     if fault == "concurrent":
         second = _start(work, store, work / "second.log")
-        time.sleep(rng.uniform(0.5, 3.0))
+        _wait_for(second, work / "second.log", "waiting for it to finish")
+        _wait_done(first, work / "first.log", rng.randrange(len(reference)))
         _kill_group(first)
         second.wait()
     elif fault == "group":
@@ -180,6 +190,7 @@ def _trial(work: Path, fault: str, rng: random.Random, reference: dict[str, byte
             match = DONE_LINE.match(line)
             if match:
                 finished[match.group(1)] += 1
+            figures["worker deaths"] += "worker died" in line
     figures["recomputed"] += sum(n - 1 for n in finished.values() if n > 1)
     got = _metrics(store)
     figures["lost"] += sum(1 for run_id, data in reference.items() if got.get(run_id) != data)
@@ -215,24 +226,23 @@ def main() -> int:
     started = time.perf_counter()
     log = base / "reference.log"
     ref = _start(base, base / "reference", log)
-    planned = _wait_for(ref, log, PLANNED)
-    sweep_s = _wait_for(ref, log, "report:") - planned
     if ref.wait() != 0:
         print(log.read_text(), file=sys.stderr)
         return 2
     reference = _metrics(base / "reference")
-    print(f"reference sweep: {len(reference)} runs, {sweep_s:.0f} s from plan to report")
+    print(f"reference sweep: {len(reference)} runs, {time.perf_counter() - started:.0f} s")
     total: Counter = Counter()
     for i in range(args.trials):
         fault = FAULTS[i % len(FAULTS)]
         work = base / f"trial{i:02d}-{fault}"
         work.mkdir()
         shutil.copytree(base / "studies", work / "studies")
-        figures = _trial(work, fault, rng, reference, sweep_s)
+        figures = _trial(work, fault, rng, reference)
         total.update(figures)
         shown = ", ".join(f"{k} {figures[k]}" for k in FIGURES)
         missed = " (the sweep had finished before the fault)" if figures["missed"] else ""
-        print(f"trial {i:2d} {fault:10s}: {shown}{missed}", flush=True)
+        deaths = f"; worker deaths reported: {figures['worker deaths']}" if fault == "worker" else ""
+        print(f"trial {i:2d} {fault:10s}: {shown}{missed}{deaths}", flush=True)
         if not args.keep and not any(figures[k] for k in FIGURES):
             shutil.rmtree(work)
     summary = {k: total[k] for k in FIGURES}

@@ -27,6 +27,8 @@ from mesaopt.store import RunRecord, RunState, clean_temporary, run_state, write
 from mesaopt.study import RunSpec
 from mesaopt.tasks.base import derive
 
+log = logging.getLogger(__name__)
+
 PROGRESS_INTERVAL_S = 0.25
 """Shortest gap between two training-progress messages from one worker."""
 
@@ -257,7 +259,24 @@ def run_local(specs: list[RunSpec], workers: int, on_result: OnResult, on_progre
         for spec in _wanted_specs(jobs[index]):
             on_result(_failed(spec, reason))
 
-    run_pool(jobs, workers, run_job, done, give_up, on_progress, initializer=_init_worker, max_crashes=MAX_POOL_CRASHES)
+    def crashed(index: int, crashes: int, code: int | None) -> None:
+        runs = ", ".join(jobs[index].wanted)
+        then = "recorded as failed" if crashes >= MAX_POOL_CRASHES else "queued again"
+        log.warning(
+            "worker died (exit code %s) running %s: crash %d of %d, %s", code, runs, crashes, MAX_POOL_CRASHES, then
+        )
+
+    run_pool(
+        jobs,
+        workers,
+        run_job,
+        done,
+        give_up,
+        on_progress,
+        initializer=_init_worker,
+        max_crashes=MAX_POOL_CRASHES,
+        on_crash=crashed,
+    )
 
 
 def _ray_task(job: Job) -> list[RunRecord]:

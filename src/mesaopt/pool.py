@@ -105,11 +105,12 @@ def run_pool(
     on_progress: Callable[..., None] = lambda *_: None,
     initializer: Callable[[], None] | None = None,
     max_crashes: int = 3,
+    on_crash: Callable[[int, int, int | None], None] = lambda *_: None,
 ) -> None:
     """Run `target(payload, progress)` for every payload in `workers` processes; report each by its index.
 
     `on_result(i, result)` for each job that finished; `on_give_up(i, reason)` for a job whose worker died
-    `max_crashes` times or whose target raised.
+    `max_crashes` times or whose target raised; `on_crash(i, crashes so far, exit code)` each time a worker dies.
     """
     context = mp.get_context("spawn")
     queue = deque(range(len(payloads)))
@@ -166,8 +167,9 @@ def run_pool(
                 job = worker.job
                 if job is not None:
                     crashes[job] += 1
+                    code = worker.process.exitcode
+                    on_crash(job, crashes[job], code)
                     if crashes[job] >= max_crashes:
-                        code = worker.process.exitcode
                         on_give_up(job, f"worker process died {crashes[job]} times (last exit code {code})")
                     else:
                         queue.appendleft(job)
