@@ -6,8 +6,8 @@ fresh store and injects one fault once a random number of its runs have finished
 - `group`: SIGKILL to the whole process group (parent and workers);
 - `parent`: SIGKILL to the parent alone; its workers must exit by themselves;
 - `worker`: SIGKILL to one worker; the sweep must go on and finish by itself;
-- `concurrent`: a second `mesaopt run` on the same store, started while the first runs (it waits for the store's
-  lock), and the first one killed a random number of runs later.
+- `concurrent`: two `mesaopt run` on the same store started together; the one that gets the store's lock is
+  killed after a random number of runs, and the other (which was waiting for the lock) finishes the sweep.
 
 Then `mesaopt run` is run again until it exits 0, and the store is compared with an uninterrupted reference store.
 The figures (all should be 0):
@@ -154,20 +154,28 @@ def _trial(work: Path, fault: str, rng: random.Random, reference: dict[str, byte
     store = work / "runs"
     figures: Counter = Counter()
     first = _start(work, store, work / "first.log")
+    if fault == "concurrent":  # both start together; the one that gets the store's lock is killed mid-sweep
+        second = _start(work, store, work / "second.log")
+        logs = {first: work / "first.log", second: work / "second.log"}
+        while not any(PLANNED in log.read_text(errors="replace") for log in logs.values()):
+            time.sleep(0.02)
+        holder = next(p for p, log in logs.items() if PLANNED in log.read_text(errors="replace"))
+        _wait_done(holder, logs[holder], rng.randrange(len(reference) - 1))
+        figures["missed"] += holder.poll() is not None
+        _kill_group(holder)
+        (other,) = [p for p in logs if p is not holder]
+        other.wait()
+        _finish(work, store, fault)
+        return _count(work, store, reference, figures)
     _wait_for(first, work / "first.log", PLANNED)
     _wait_done(first, work / "first.log", rng.randrange(len(reference) - 1))
     time.sleep(rng.uniform(0.0, 1.0))  # between two runs' ends, not just after one
     figures["missed"] += first.poll() is not None
-    if fault == "concurrent":
-        second = _start(work, store, work / "second.log")
-        _wait_for(second, work / "second.log", "waiting for it to finish")
-        _wait_done(first, work / "first.log", rng.randrange(len(reference)))
-        _kill_group(first)
-        second.wait()
-    elif fault == "group":
+    if fault == "group":
         _kill_group(first)
     elif fault == "parent":
         workers = _children(first.pid)
+        figures["workers at the kill"] += len(workers)
         first.send_signal(signal.SIGKILL)
         first.wait()
         deadline = time.monotonic() + ORPHAN_WAIT_S
@@ -183,7 +191,11 @@ def _trial(work: Path, fault: str, rng: random.Random, reference: dict[str, byte
             os.kill(rng.choice(workers), signal.SIGKILL)
         first.wait()
     _finish(work, store, fault)
-    # what each process finished, in order
+    return _count(work, store, reference, figures)
+
+
+def _count(work: Path, store: Path, reference: dict[str, bytes], figures: Counter) -> Counter:
+    """The trial's figures, from the processes' logs and the final store against the reference."""
     finished = Counter()
     for log in sorted(work.glob("*.log")):
         for line in log.read_text(errors="replace").splitlines():
@@ -241,8 +253,11 @@ def main() -> int:
         total.update(figures)
         shown = ", ".join(f"{k} {figures[k]}" for k in FIGURES)
         missed = " (the sweep had finished before the fault)" if figures["missed"] else ""
-        deaths = f"; worker deaths reported: {figures['worker deaths']}" if fault == "worker" else ""
-        print(f"trial {i:2d} {fault:10s}: {shown}{missed}{deaths}", flush=True)
+        note = {
+            "worker": f"; worker deaths reported: {figures['worker deaths']}",
+            "parent": f"; workers alive when the parent was killed: {figures['workers at the kill']}",
+        }.get(fault, "")
+        print(f"trial {i:2d} {fault:10s}: {shown}{missed}{note}", flush=True)
         if not args.keep and not any(figures[k] for k in FIGURES):
             shutil.rmtree(work)
     summary = {k: total[k] for k in FIGURES}
