@@ -114,6 +114,7 @@ def _damage(path, name, content):
         ("spec.json", '{"id": "abc123"}'),
         ("metrics.json", '{"a": "high"}'),
         ("metrics.json", "3"),
+        ("metrics.json", '{"a": NaN}'),
     ],
 )
 def test_a_wrong_shape_file_makes_the_run_corrupt_not_a_traceback(tmp_path, name, content):

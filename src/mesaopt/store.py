@@ -16,19 +16,19 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 from safetensors.numpy import save as save_safetensors
 
 from mesaopt.locks import TMP_PREFIX, is_stale, tmp_name
+from mesaopt.runfiles import DoneFile, InfoFile, MetricsFile, SpecFile
 
 CATALOG = "catalog.duckdb"
 DONE = "DONE"
-REQUIRED_FILES = ("spec.json", "metrics.json", "run.json", "log.txt")
 
 
 class RunState(enum.Enum):
@@ -119,76 +119,6 @@ def write_run(root: Path, record: RunRecord) -> Path:
     return target
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DoneFile(_Strict):
-    """DONE: the sha256 of every other file of the run, written last."""
-
-    files: dict[str, str] = Field(description="file name -> sha256 hex digest of its bytes")
-
-    @field_validator("files")
-    @classmethod
-    def _complete(cls, files: dict[str, str]) -> dict[str, str]:
-        missing = [name for name in REQUIRED_FILES if name not in files]
-        if missing:
-            raise ValueError(f"lists no checksum for {missing}")
-        bad = [name for name, digest in files.items() if "/" in name or len(digest) != 64]
-        if bad:
-            raise ValueError(f"has malformed entries for {bad}")
-        return files
-
-
-class NamedConfig(BaseModel):
-    """A resolved task or learner config: its registered name and its parameters."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    name: str = Field(description="registered name")
-
-
-class SpecFile(_Strict):
-    """spec.json: the resolved run (see study.RunSpec.to_json)."""
-
-    id: str = Field(description="content hash, also the directory's name")
-    study: str = Field(description="the study the run was made for, also the parent directory's name")
-    axes: dict[str, Any] = Field(default_factory=dict, description="the sweep point")
-    task: NamedConfig = Field(description="resolved task config")
-    learner: NamedConfig = Field(description="resolved learner config")
-    detectors: list[str] = Field(default_factory=list, description="detectors run on the learned algorithm")
-    seed: int = Field(ge=0, description="the run's seed")
-    results_version: int | None = Field(default=None, description="study.RESULTS_VERSION when the run was made")
-    fit_with: list[int] = Field(default_factory=list, description="seeds fitted together with this one, if several")
-
-
-class InfoFile(BaseModel):
-    """run.json: status, error, wall time and the environment (strings)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    status: Literal["done", "failed"] = Field(description="how the run ended")
-    error: str | None = Field(default=None, description="why it failed")
-    wall_s: float = Field(default=0.0, ge=0, allow_inf_nan=False, description="seconds the run took")
-
-    def environment(self) -> dict[str, str]:
-        """The extra keys: versions, host, finish time."""
-        extra = self.model_extra or {}
-        bad = [k for k, v in extra.items() if not isinstance(v, str)]
-        if bad:
-            raise ValueError(f"environment keys {bad} are not strings")
-        return dict(extra)
-
-
-Metric = float | list[float]
-
-
-class _Metrics(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    metrics: dict[str, Metric]
-
-
 def _load_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -221,7 +151,7 @@ def read_run(path: Path) -> RunRecord:
         if actual != expected:
             raise CorruptRun(f"{path}: {name} does not match its checksum")
     spec_json, spec = _parse(path / "spec.json", SpecFile)
-    metrics_json, _ = _parse(path / "metrics.json", _Metrics, wrap="metrics")
+    metrics_json, _ = _parse(path / "metrics.json", MetricsFile, wrap="metrics")
     _, info = _parse(path / "run.json", InfoFile)
     if spec.id != path.name or spec.study != path.parent.name:
         raise CorruptRun(f"{path}: spec.json describes run {spec.study}/{spec.id}")
