@@ -178,16 +178,22 @@ def test_two_concurrent_runs_on_one_store_compute_each_run_once(tmp_path):
     (tmp_path / "studies").mkdir()
     (tmp_path / "studies" / "shared.toml").write_text(textwrap.dedent(CONCURRENT_STUDY))
     command = [sys.executable, "-m", "mesaopt", "run", "shared", "--workers", "1", "--out", "runs"]
-    procs = [
-        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
-    ]
-    outputs = [p.communicate(timeout=600) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], outputs
-    assert not any("Traceback" in out + err for out, err in outputs)
-    computed = [sum(line.startswith("[") and " done " in line for line in out.splitlines()) for out, _ in outputs]
-    assert sorted(computed) == [0, 8]
-    assert any("waiting for it to finish" in err for _, err in outputs)
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+
+    def start(log):
+        return subprocess.Popen(command, cwd=tmp_path, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+
+    first = start(logs[0])
+    deadline = time.monotonic() + 300
+    while "to run" not in logs[0].read_text() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = start(logs[1])  # the first one is sweeping: it holds the store
+    assert [first.wait(timeout=600), second.wait(timeout=600)] == [0, 0], [log.read_text() for log in logs]
+    outputs = [log.read_text() for log in logs]
+    assert not any("Traceback" in out for out in outputs)
+    computed = [sum(line.startswith("[") and " done " in line for line in out.splitlines()) for out in outputs]
+    assert computed == [8, 0]
+    assert "waiting for it to finish" in outputs[1] and "8 already done" in outputs[1]
     run_dirs = [p for p in (tmp_path / "runs" / "shared").iterdir() if p.is_dir()]
     assert len(run_dirs) == 8 and all((p / "DONE").exists() for p in run_dirs)
     assert not list((tmp_path / "runs").glob("**/.tmp-*"))
