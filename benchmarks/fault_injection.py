@@ -5,7 +5,8 @@ fresh store and injects one fault once a random number of its runs have finished
 
 - `group`: SIGKILL to the whole process group (parent and workers);
 - `parent`: SIGKILL to the parent alone; its workers must exit by themselves;
-- `worker`: SIGKILL to one worker; the sweep must go on and finish by itself;
+- `worker`: SIGKILL to one worker (to another, a second later, if the first held no job); the sweep must go on and
+  finish by itself;
 - `concurrent`: two `mesaopt run` on the same store started together; the one that gets the store's lock is
   killed after a random number of runs, and the other (which was waiting for the lock) finishes the sweep.
 
@@ -70,6 +71,9 @@ ORPHAN_WAIT_S = 15.0
 
 PLANNED = "to run"
 """Printed by `mesaopt run` once its plan is made; the sweep starts then."""
+
+WORKER_KILL_TRIES = 5
+"""Workers killed at most in a `worker` trial until one that held a job is hit."""
 
 DONE_LINE = re.compile(r"^\[\d+/\d+\] done\s+\S+/([0-9a-f]{16})")
 
@@ -185,10 +189,15 @@ def _trial(work: Path, fault: str, rng: random.Random, reference: dict[str, byte
         for w in workers:
             if _alive(w):
                 os.kill(w, signal.SIGKILL)
-    else:
-        workers = _children(first.pid)
-        if workers:
+    else:  # kill one worker; an idle one is replaced without a word, so try again until a busy one was hit
+        for _ in range(WORKER_KILL_TRIES):
+            workers = _children(first.pid)
+            if not workers or first.poll() is not None:
+                break
             os.kill(rng.choice(workers), signal.SIGKILL)
+            time.sleep(1.0)
+            if "worker died" in (work / "first.log").read_text(errors="replace"):
+                break
         first.wait()
     _finish(work, store, fault)
     return _count(work, store, reference, figures)
