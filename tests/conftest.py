@@ -26,6 +26,13 @@ def run_cli(*args: str, cwd: Path, timeout: float = 300, check: bool = True) -> 
     return proc
 
 
+def dead_pid() -> int:
+    """The id of a process that has exited (a temporary entry named after it is stale)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     """A working folder holding a copy of the project's studies."""

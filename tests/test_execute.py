@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,9 +16,9 @@ import duckdb
 import pytest
 
 from mesaopt import detectors
-from mesaopt.execute import execute_plan, execute_run, plan_sweep
-from mesaopt.store import RunState, rebuild_catalog, run_state, write_run
-from mesaopt.study import RunSpec
+from mesaopt.execute import execute_plan, execute_run, plan_jobs, plan_sweep
+from mesaopt.store import RunState, rebuild_catalog, run_dir, run_state, write_run
+from mesaopt.study import RunSpec, load_study
 
 TASK = {"name": "maze", "size": 3, "pool_size": 16, "eval_size": 64, "harder_size": None}
 
@@ -116,3 +118,84 @@ def test_sigkill_then_rerun_finishes_every_run_exactly_once(tmp_path):
 
     subprocess.run([*command[:-1], "clean"], cwd=tmp_path, check=True, capture_output=True)
     assert _catalog_rows(tmp_path / "killed") == _catalog_rows(tmp_path / "clean")
+
+
+JOINT_STUDY = """
+claim = "joint"
+seeds = [0, 1, 2]
+detectors = ["transfer"]
+[task]
+name = "maze"
+size = 3
+pool_size = 16
+eval_size = 32
+[learners.cnn]
+steps = 5
+width = 4
+depth = 2
+batch_size = 8
+[sweep]
+"learners.cnn.lr" = [0.01]
+[scales.smoke]
+[scales.quick]
+[scales.full]
+"""
+
+
+def test_a_run_refitted_alone_gets_the_bytes_of_its_joint_fit(tmp_path):
+    (tmp_path / "joint.toml").write_text(textwrap.dedent(JOINT_STUDY))
+    specs = load_study(tmp_path / "joint.toml", "quick").runs()
+    assert [s.fit_with for s in specs] == [(0, 1, 2)] * 3
+    execute_plan(tmp_path / "runs", plan_sweep(tmp_path / "runs", specs, retry_failed=False), workers=1)
+    lost = specs[1]
+    path = run_dir(tmp_path / "runs", "joint", lost.id)
+    joint = (path / "metrics.json").read_bytes()
+    shutil.rmtree(path)
+    plan = plan_sweep(tmp_path / "runs", specs, retry_failed=False)
+    assert plan.to_run == [lost]
+    (job,) = plan_jobs(plan.to_run)
+    assert [s["seed"] for s in job.specs] == [0, 1, 2] and job.wanted == [lost.id]
+    records = execute_plan(tmp_path / "runs", plan, workers=1)
+    assert [r.run_id for r in records] == [lost.id]
+    assert (path / "metrics.json").read_bytes() == joint
+
+
+def test_a_failing_sweep_cancels_its_queued_runs(tmp_path):
+    specs = [RunSpec("s", TASK, {"name": "lookup", "max_entries": 4096}, ("transfer",), seed=i) for i in range(4)]
+    plan = plan_sweep(tmp_path, specs, retry_failed=False)
+
+    def broken_disk(record):
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        execute_plan(tmp_path, plan, workers=1, on_result=broken_disk)
+    assert len(list((tmp_path / "s").glob("*/DONE"))) == 1
+    assert multiprocessing.active_children() == []
+
+
+CONCURRENT_STUDY = RESUME_STUDY.replace('"task.pool_size" = [1024, 2048, 4096]', '"task.pool_size" = [16, 32]')
+
+
+def test_two_concurrent_runs_on_one_store_compute_each_run_once(tmp_path):
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "studies" / "shared.toml").write_text(textwrap.dedent(CONCURRENT_STUDY))
+    command = [sys.executable, "-m", "mesaopt", "run", "shared", "--workers", "1", "--out", "runs"]
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+
+    def start(log):
+        return subprocess.Popen(command, cwd=tmp_path, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+
+    first = start(logs[0])
+    deadline = time.monotonic() + 300
+    while "to run" not in logs[0].read_text() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = start(logs[1])  # the first one is sweeping: it holds the store
+    assert [first.wait(timeout=600), second.wait(timeout=600)] == [0, 0], [log.read_text() for log in logs]
+    outputs = [log.read_text() for log in logs]
+    assert not any("Traceback" in out for out in outputs)
+    computed = [sum(line.startswith("[") and " done " in line for line in out.splitlines()) for out in outputs]
+    assert computed == [8, 0]
+    assert "waiting for it to finish" in outputs[1] and "8 already done" in outputs[1]
+    run_dirs = [p for p in (tmp_path / "runs" / "shared").iterdir() if p.is_dir()]
+    assert len(run_dirs) == 8 and all((p / "DONE").exists() for p in run_dirs)
+    assert not list((tmp_path / "runs").glob("**/.tmp-*"))

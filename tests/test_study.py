@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mesaopt.cli import app
-from mesaopt.study import StudyError, load_study
+from mesaopt.study import StudyError, load_study, study_from_document
 from tests.conftest import STUDIES
 
 GOOD = """
@@ -121,6 +121,21 @@ BAD = {
         GOOD.replace('direction = "increases"', 'direction = "greater"\ncontrast = [4, 16]'),
         "hypotheses[0].contrast",
     ),
+    "negative seed": (GOOD.replace("seeds = [0, 1]", "seeds = [0, -1]"), "seeds[1]"),
+    "maze too large for memory": (GOOD.replace("size = 3", "size = 100000"), "task.size"),
+    "evaluation set too large": (GOOD.replace("size = 3", "size = 3\neval_size = 10000000"), "task.eval_size"),
+    "pool too large": (GOOD.replace('"task.pool_size" = [1, 4]', '"task.pool_size" = [1, 4000000]'), "task.pool_size"),
+    "learner too wide": (
+        GOOD.replace("[learners.lookup]", "[learners.lookup]\nmax_entries = 100000000"),
+        "learners.lookup.max_entries",
+    ),
+    "sweep over the cap": (
+        GOOD.replace('"task.pool_size" = [1, 4]', f'"task.pool_size" = {list(range(1, 2502))}')
+        .replace('axis = "task.pool_size"', 'axis = "learner"')
+        .replace('direction = "increases"', 'direction = "greater"\ncontrast = ["lookup", "bfs"]')
+        .replace('where = { learner = "lookup" }', ""),
+        "--allow-large",
+    ),
 }
 
 
@@ -153,3 +168,29 @@ def test_bad_study_in_a_subprocess_prints_one_message_and_no_traceback(tmp_path)
     assert proc.returncode == 2
     assert "task.name" in proc.stderr and "'mze'" in proc.stderr and "allowed:" in proc.stderr and "maze" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_a_large_sweep_is_accepted_with_allow_large_and_other_scales_never_refuse(tmp_path):
+    big = f'[scales.full.sweep]\n"task.pool_size" = {list(range(1, 2502))}\n'
+    path = write(tmp_path, GOOD.replace("[scales.full]\n", "[scales.full]\n" + big))
+    assert len(load_study(path, "quick").runs()) == 8  # the full scale's size does not matter at quick
+    with pytest.raises(StudyError, match="10004 runs at scale full"):
+        load_study(path, "full")
+    assert load_study(path, "full", allow_large=True).size() == 10_004
+
+
+@pytest.mark.parametrize("stem", ["..", ".tmp-x", ".hidden", "-dash", "a.b", "a b"])
+def test_study_ids_are_letters_digits_underscore_dash(tmp_path, stem):
+    path = write(tmp_path, GOOD, name=stem)
+    with pytest.raises(StudyError, match="expected letters, digits"):
+        load_study(path)
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_dot_dot_as_a_study_name_is_refused(tmp_path):
+    result = CliRunner().invoke(app, ["run", "..", "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2 and "expected letters, digits" in result.output
+    with pytest.raises(StudyError, match="study id '..'"):
+        study_from_document("..", {}, "quick")

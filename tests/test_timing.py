@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 
@@ -11,7 +12,7 @@ import pytest
 from mesaopt import store
 from mesaopt.store import RunRecord, clean_temporary
 from mesaopt.timing import SweepTimer, load_timing, measured_time, timing_file
-from tests.conftest import run_cli
+from tests.conftest import dead_pid, run_cli
 
 
 def _record(run_id: str, study: str, wall_s: float, job_started: float | None) -> RunRecord:
@@ -107,6 +108,9 @@ def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
         timer.record(_record("a2", "A", 1.0, 1000.0), now=1002.0)
     monkeypatch.undo()
     assert path.read_bytes() == before
+    assert clean_temporary(tmp_path) == 0  # the leftover's owner (this process) is alive
+    (leftover,) = (tmp_path / "A").glob(".tmp-*")
+    leftover.rename(leftover.with_name(leftover.name.replace(f"p{os.getpid()}-", f"p{dead_pid()}-")))
     assert clean_temporary(tmp_path) == 1
     assert len(load_timing(tmp_path, "A", "quick")) == 1
 
@@ -158,3 +162,27 @@ def test_run_records_the_time_and_the_report_shows_it_against_the_budget(tmp_pat
     assert "0 to run" in again.stdout
     assert path.read_bytes() == before
     assert "from 1 sweep" in (tmp_path / "report" / "studies" / "tiny.html").read_text()
+
+
+def test_two_sweeps_writing_one_timing_file_merge_their_entries(tmp_path):
+    first, second = _timer(tmp_path, {"a1": "A"}), _timer(tmp_path, {"a2": "A"})
+    first.record(_record("a1", "A", 1.0, 1000.0), now=1001.0)
+    second.record(_record("a2", "A", 2.0, 1000.0), now=1002.0)
+    first.record(_record("a3", "A", 1.0, 1001.0), now=1003.0)
+    entries = load_timing(tmp_path, "A", "quick")
+    assert sorted(e["sweep"] for e in entries) == sorted([first.sweep, second.sweep])
+    assert {e["sweep"]: e["runs"] for e in entries} == {first.sweep: ["a1", "a3"], second.sweep: ["a2"]}
+
+
+def test_malformed_timing_entries_are_dropped(tmp_path):
+    (tmp_path / "A").mkdir()
+    good = {"sweep": "s", "elapsed_s": 1.0, "runs": ["a"]}
+    bad = [
+        {"elapsed_s": "x"},
+        {"elapsed_s": 1.0, "runs": 3},
+        {"elapsed_s": -1},
+        {"elapsed_s": 1, "sweep_elapsed_s": "y"},
+    ]
+    (tmp_path / "A" / timing_file("quick")).write_text(json.dumps({"sweeps": [good, *bad, 7]}))
+    assert load_timing(tmp_path, "A", "quick") == [good]
+    assert measured_time(load_timing(tmp_path, "A", "quick"), {"a"}).elapsed_s == 1.0

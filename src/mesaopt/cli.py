@@ -16,7 +16,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mesaopt.study import SCALES, Study, StudyError, find_study, list_studies, load_scales, load_study
+from mesaopt.locks import store_lock
+from mesaopt.study import (
+    MAX_SWEEP_RUNS,
+    SCALES,
+    RunSpec,
+    Study,
+    StudyError,
+    find_study,
+    list_studies,
+    load_scales,
+    load_study,
+)
 from mesaopt.theory.cli import CONTEXT_SETTINGS as THEORY_CONTEXT
 from mesaopt.theory.cli import theory_command
 
@@ -62,6 +73,9 @@ StudiesOpt = Annotated[Path, typer.Option("--studies-dir", help="folder holding 
 OutOpt = Annotated[Path, typer.Option("--out", help="run store: run directories and the catalog")]
 ReportOpt = Annotated[Path, typer.Option("--report-dir", help="where the HTML report is written")]
 ScaleOpt = Annotated[Scale, typer.Option("--scale", help="which of the study's scales to run")]
+AllowLargeOpt = Annotated[
+    bool, typer.Option("--allow-large", help=f"accept a sweep of more than {MAX_SWEEP_RUNS} runs per study")
+]
 
 
 def _bad_input(message: str) -> typer.Exit:
@@ -77,7 +91,9 @@ def _need_dir(option: str, path: Path, what: str) -> None:
         raise _bad_input(f"{option} {where}: no such folder; expected {what}")
 
 
-def _load(names: list[str] | None, scale: str, studies_dir: Path, check_metrics: bool = True) -> list[Study]:
+def _load(
+    names: list[str] | None, scale: str, studies_dir: Path, check_metrics: bool = True, allow_large: bool = False
+) -> list[Study]:
     """The named studies, or the quick suite (suite = true) when none are named; exit 2 on a bad file.
 
     `check_metrics=False` (for commands that only count runs) leaves the detectors unimported."""
@@ -85,14 +101,44 @@ def _load(names: list[str] | None, scale: str, studies_dir: Path, check_metrics:
         _need_dir("--studies-dir", studies_dir, "the folder of study files (run mesaopt in the project's folder)")
     try:
         if names:
-            return [load_study(find_study(n, studies_dir), scale, check_metrics) for n in names]
-        studies = [load_study(p, scale, check_metrics) for p in list_studies(studies_dir)]
+            return [load_study(find_study(n, studies_dir), scale, check_metrics, allow_large) for n in names]
+        studies = [load_study(p, scale, check_metrics, allow_large) for p in list_studies(studies_dir)]
     except StudyError as exc:
         raise _bad_input(str(exc)) from None
     suite = [s for s in studies if s.body.suite]
     if not suite:
         raise _bad_input(f"no study in {studies_dir} has suite = true; name the studies to run")
     return suite
+
+
+def _runs(study: Study) -> list[RunSpec]:
+    """The study's runs; exit 2 when a sweep point of a large study (validated only now) is invalid."""
+    try:
+        return study.runs()
+    except StudyError as exc:
+        raise _bad_input(str(exc)) from None
+
+
+def _folder(path: Path, option: str, must_exist: bool = False) -> Path:
+    """Check a folder option up front: exit 2 when it names a file, or is missing and must exist."""
+    if path.exists() and not path.is_dir():
+        raise _bad_input(f"{option} {path} is a file: expected a folder")
+    if must_exist and not path.is_dir():
+        raise _bad_input(f"{option} {path} does not exist: expected a run store (made by `mesaopt run`)")
+    if not path.exists():
+        parent = next((p for p in path.absolute().parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise _bad_input(f"{option} {path} cannot be created: {parent} is a file")
+    return path
+
+
+def _output_file(path: Path, option: str) -> Path:
+    """Check an output file option up front: its folder must exist and it must not be a folder."""
+    if path.is_dir():
+        raise _bad_input(f"{option} {path} is a folder: expected a file name")
+    if not path.absolute().parent.is_dir():
+        raise _bad_input(f"{option} {path}: folder {path.absolute().parent} does not exist")
+    return path
 
 
 def _build_report(out: Path, report_dir: Path) -> Path:
@@ -115,7 +161,11 @@ def studies(studies_dir: StudiesOpt = STUDIES_DIR) -> None:
             table.add_row(path.stem, Text(f"invalid: {exc}", style="red"), "", "", "", "")
             continue
         body = loaded["quick"].body
-        counts = [f"{len(loaded[s].runs())} runs" for s in SCALES]
+        sizes = {s: loaded[s].size() for s in SCALES}
+        counts = [
+            f"{len(loaded[s].runs())} runs" if sizes[s] <= MAX_SWEEP_RUNS else f"{sizes[s]} runs (--allow-large)"
+            for s in SCALES
+        ]
         table.add_row(path.stem, Text(body.claim), "yes" if body.suite else "", *counts)
     console.print(table)
     from mesaopt.registry import broken_plugins
@@ -144,21 +194,54 @@ def run(
     gpus_per_run: Annotated[
         float, typer.Option(help="Ray backend: GPUs a run that trains on a GPU asks for (a fraction shares one)")
     ] = 1.0,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Run studies (default: the quick suite), skipping finished runs, then rebuild the catalog and report."""
-    from mesaopt.execute import plan_sweep, worker_count
-    from mesaopt.store import save_study_document
-    from mesaopt.timing import SweepTimer
-
     if workers is not None and workers < 1:
         raise _bad_input(f"--workers has value {workers}: expected a positive integer")
     if not gpus_per_run > 0:
         raise _bad_input(f"--gpus-per-run has value {gpus_per_run}: expected a positive number (a fraction of a GPU)")
-    chosen = _load(names, scale.value, studies_dir)
-    specs = []
+    _folder(out, "--out")
+    _folder(report_dir, "--report-dir")
+    chosen = _load(names, scale.value, studies_dir, allow_large=allow_large)
+    specs = [spec for study in chosen for spec in _runs(study)]
+    chosen_device = device.value if device else None
+    with store_lock(out, on_wait=lambda message: errors.print(message, highlight=False, markup=False)):
+        _sweep(
+            chosen,
+            specs,
+            scale,
+            workers,
+            backend,
+            ray_address,
+            out,
+            retry_failed,
+            report_dir,
+            chosen_device,
+            gpus_per_run,
+        )
+
+
+def _sweep(
+    chosen: list[Study],
+    specs: list[RunSpec],
+    scale: Scale,
+    workers: int | None,
+    backend: Backend,
+    ray_address: str | None,
+    out: Path,
+    retry_failed: bool,
+    report_dir: Path,
+    device: str | None = None,
+    gpus_per_run: float = 1.0,
+) -> None:
+    """The body of `run`, under the store's writer lock."""
+    from mesaopt.execute import plan_sweep, worker_count
+    from mesaopt.store import save_study_document
+    from mesaopt.timing import SweepTimer
+
     for study in chosen:
         save_study_document(out, study.id, scale.value, study.document)
-        specs.extend(study.runs())
     plan = plan_sweep(out, specs, retry_failed)
     for reason in plan.corrupt:
         console.print(f"[yellow]re-running a corrupt run directory:[/] {reason}")
@@ -168,10 +251,7 @@ def run(
     )
     study_of = {s.id: s.study for s in plan.to_run}
     timer = SweepTimer(out, scale.value, study_of, worker_count(workers), backend.value)
-    chosen_device = device.value if device else None
-    failures = _run_with_progress(
-        out, plan, backend.value, workers, ray_address, timer.record, chosen_device, gpus_per_run
-    )
+    failures = _run_with_progress(out, plan, backend.value, workers, ray_address, timer.record, device, gpus_per_run)
     index = _build_report(out, report_dir)
     if failures:
         console.print(f"[red]{len(failures)} runs failed[/]; see `mesaopt status` and `mesaopt show RUN_ID`")
@@ -243,20 +323,23 @@ def status(
     scale: ScaleOpt = Scale.quick,
     out: OutOpt = OUT_DIR,
     studies_dir: StudiesOpt = STUDIES_DIR,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Done, failed, corrupt and pending runs per study at a scale, and how many stored runs other code made."""
     from mesaopt.provenance import current_code, made_by_other_code
     from mesaopt.store import RunState, run_dir, run_state
 
+    _folder(out, "--out")
     current = current_code()
-    chosen = _load(names or [p.stem for p in list_studies(studies_dir)], scale.value, studies_dir, check_metrics=False)
+    names = names or [p.stem for p in list_studies(studies_dir)]
+    chosen = _load(names, scale.value, studies_dir, check_metrics=False, allow_large=allow_large)
     table = Table(
         "study", "done", "failed", "corrupt", "pending", "other code", title=f"scale {scale.value}, store {out}"
     )
     for study in chosen:
         counts = dict.fromkeys(RunState, 0)
         other = 0
-        for spec in study.runs():
+        for spec in _runs(study):
             state = run_state(out, study.id, spec.id)[0]
             counts[state] += 1
             stored = state in (RunState.DONE, RunState.FAILED)
@@ -280,21 +363,31 @@ def results(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write; csv default: stdout")] = None,
     out: OutOpt = OUT_DIR,
 ) -> None:
-    """One row per run of a study, sorted by axes and seed: run id, seed, axes, status and every scalar metric.
+    """One row per run of a study, sorted by axes and seed: run id, seed, axes, status and every scalar metric
+    (corrupt runs: no metrics).
 
     Reads the catalog as the last `run` or `report` left it (built once if absent); never rewrites it."""
     from mesaopt.store import connect
 
     _need_dir("--out", out, "the run store that `mesaopt run --out` wrote")
+    _folder(out, "--out", must_exist=True)
+    if output is not None:
+        _output_file(output, "--output")
     with connect(out) as con:
         runs = con.execute("SELECT run_id, seed, status, error, wall_s FROM runs WHERE study = ?", [study]).df()
         if runs.empty:
             raise _bad_input(f"study {study!r} has no runs in {out}")
+    counts = runs["status"].value_counts()
+    summary = ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("done", "failed", "corrupt"))
+    note = " (corrupt: damaged files, no metrics; `mesaopt run` redoes them)" if counts.get("corrupt") else ""
+    errors.print(f"{study}: {summary}{note}", highlight=False, markup=False, soft_wrap=True)
+    with connect(out) as con:
         axes = con.execute("SELECT run_id, axis, value FROM axes WHERE study = ?", [study]).df()
         metrics = con.execute("SELECT run_id, metric, value FROM metrics WHERE study = ?", [study]).df()
     if not axes.empty:
         axes["value"] = axes["value"].map(json.loads)
-        runs = runs.merge(axes.pivot(index="run_id", columns="axis", values="value").reset_index(), on="run_id")
+        wide = axes.pivot(index="run_id", columns="axis", values="value").reset_index()
+        runs = runs.merge(wide, on="run_id", how="left")  # corrupt runs have no axes
     if not metrics.empty:
         runs = runs.merge(
             metrics.pivot(index="run_id", columns="metric", values="value").reset_index(),
@@ -338,6 +431,8 @@ def report(
     report_dir: ReportOpt = REPORT_DIR,
 ) -> None:
     """Rebuild the catalog from the run directories and write the static HTML report."""
+    _folder(out, "--out", must_exist=True)
+    _folder(report_dir, "--report-dir")
     index = _build_report(out, report_dir)
     console.print(f"report: {index.resolve()}")
     if open_:
@@ -390,6 +485,8 @@ def calibrate(
 
     if seed < 0:
         raise _bad_input(f"--seed has value {seed}: expected a non-negative integer")
+    _folder(out, "--out")
+    _folder(report_dir, "--report-dir")
     passed = run_calibration(seed, out, console, include_slow=not fast)
     console.print(f"report: {_build_report(out, report_dir).resolve()}")
     if strict and not passed:

@@ -5,19 +5,16 @@ Workers only compute. They return a RunRecord, and the parent process alone writ
 
 from __future__ import annotations
 
+import functools
 import io
-import json
 import logging
 import math
 import multiprocessing as mp
 import os
 import platform
-import queue as queue_module
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,21 +24,22 @@ import numpy as np
 
 from mesaopt import __version__
 from mesaopt.learners.base import Progress, no_progress, training_metrics
+from mesaopt.pool import run_pool
 from mesaopt.store import RunRecord, RunState, clean_temporary, run_state, write_run
 from mesaopt.study import RunSpec
 from mesaopt.tasks.base import derive
+
+log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.25
 """Shortest gap between two training-progress messages from one worker."""
 
 MAX_POOL_CRASHES = 3
-"""A run in flight when the process pool died this many times is recorded as failed."""
+"""A job (one run group) whose worker died this many times is recorded as failed: a run that kills its worker
+(out of memory, say) should fail, not hold the sweep forever; two deaths may be bad luck (another process's OOM)."""
 
 RAY_MAX_RETRIES = 2
 """Ray retries a task whose worker died this many times before the run is recorded as failed."""
-
-MAX_GROUP_SIZE = 16
-"""Most seeds of one run group trained together in one job."""
 
 DEVICES = ("cpu", "cuda", "auto")
 """What `--device` may say: it replaces the `device` of every learner that has one, without changing run ids."""
@@ -177,29 +175,35 @@ def execute_run(
     return _run_guarded(spec, body, job_started=job_started, device=device)
 
 
-def group_specs(specs: list[RunSpec], max_size: int = MAX_GROUP_SIZE) -> list[list[RunSpec]]:
-    """Specs that differ only in seed, whose learner can fit many seeds at once, form groups (in first-seen order).
+@dataclass
+class Job:
+    """One unit of work: a run group fitted together, and which of its runs the sweep wants written."""
 
-    Every other spec is a group of one.
-    """
-    from mesaopt.learners import LEARNERS
+    specs: list[dict[str, Any]]
+    wanted: list[str]
 
-    groups: list[list[RunSpec]] = []
-    open_groups: dict[str, list[RunSpec]] = {}
+
+def _members(spec: RunSpec) -> list[RunSpec]:
+    """Every run of the spec's run group (the seeds in its `fit_with`), in the group's order."""
+    group = spec.fit_with
+    if not group:
+        return [spec]
+    return [
+        RunSpec(spec.study, spec.task, spec.learner, spec.detectors, seed, spec.axes, spec.results_version, group)
+        for seed in group
+    ]
+
+
+def plan_jobs(specs: list[RunSpec]) -> list[Job]:
+    """The jobs that produce `specs`: each spec's whole run group (as its study formed it), fitted even when only some
+    members are wanted, so a run's numbers never depend on which of its siblings a sweep still had to do."""
+    jobs: dict[str, Job] = {}
     for spec in specs:
-        entry = LEARNERS.get(spec.learner.get("name"))
-        if entry is None or entry.fit_many is None:
-            groups.append([spec])
-            continue
-        key = json.dumps(
-            [spec.study, spec.task, spec.learner, list(spec.detectors), spec.results_version], sort_keys=True
-        )
-        group = open_groups.get(key)
-        if group is None or len(group) >= max_size:
-            group = open_groups[key] = []
-            groups.append(group)
-        group.append(spec)
-    return groups
+        members = _members(spec)
+        job = jobs.setdefault(members[0].id, Job([m.to_json() for m in members], []))
+        if spec.id not in job.wanted:
+            job.wanted.append(spec.id)
+    return list(jobs.values())
 
 
 def execute_group(
@@ -207,8 +211,8 @@ def execute_group(
 ) -> list[RunRecord]:
     """Fit the seeds of a run group together, then run each spec's detectors; one record per spec, in order.
 
-    If the joint fit fails (a NaN in one member, say), every spec is rerun alone, so each gets the record it would
-    get alone.
+    If the joint fit fails (a NaN in one member, say), every spec is rerun alone; that happens every time the group
+    is fitted, so the records are still a function of the group.
     """
     from mesaopt.learners import LEARNERS
 
@@ -240,12 +244,10 @@ def execute_group(
     return records
 
 
-_progress_queue: Any = None
-
-
-def _init_worker(progress_queue: Any, gpus: int = 0, slots: Any = None) -> None:
+def _init_worker(progress_queue: Any = None, gpus: int = 0, slots: Any = None) -> None:
     """Each worker uses one thread, so N workers use N cores; with `gpus` GPUs, workers take them in turn (worker k
-    sees only GPU k mod gpus), so a sweep spreads over every GPU of the machine."""
+    sees only GPU k mod gpus), so a sweep spreads over every GPU of the machine. (`progress_queue` is unused: the
+    pool carries progress over each worker's pipe.)"""
     if gpus and slots is not None:
         with slots.get_lock():
             slot, slots.value = slots.value, slots.value + 1
@@ -253,25 +255,29 @@ def _init_worker(progress_queue: Any, gpus: int = 0, slots: Any = None) -> None:
     import torch
 
     torch.set_num_threads(1)
-    global _progress_queue
-    _progress_queue = progress_queue
 
 
-def _pool_task(specs_json: list[dict[str, Any]], device: str | None = None) -> list[RunRecord]:
-    run_ids, last = [s["id"] for s in specs_json], [0.0]
+def run_job(job: Job, progress: Callable[..., None] = lambda *_: None, device: str | None = None) -> list[RunRecord]:
+    """Fit a job's run group; the records of its wanted runs. `progress(run_id, step, total)`, throttled."""
+    last = [0.0]
 
     def report(step: int, total: int) -> None:
         now = time.monotonic()
-        if _progress_queue is not None and (step >= total or now - last[0] >= PROGRESS_INTERVAL_S):
+        if step >= total or now - last[0] >= PROGRESS_INTERVAL_S:
             last[0] = now
-            for run_id in run_ids:
-                _progress_queue.put((run_id, step, total))
+            for run_id in job.wanted:
+                progress(run_id, step, total)
 
-    return execute_group(specs_json, report, device)
+    wanted = set(job.wanted)
+    return [r for r in execute_group(job.specs, report, device) if r.run_id in wanted]
 
 
 def _failed(spec: RunSpec, error: str) -> RunRecord:
     return RunRecord(spec=spec.to_json(), status="failed", error=error, environment=_environment())
+
+
+def _wanted_specs(job: Job) -> list[RunSpec]:
+    return [RunSpec.from_json(s) for s in job.specs if s["id"] in job.wanted]
 
 
 def visible_gpus(device: str | None) -> int:
@@ -286,55 +292,44 @@ def visible_gpus(device: str | None) -> int:
 def run_local(
     specs: list[RunSpec], workers: int, on_result: OnResult, on_progress: OnProgress, device: str | None = None
 ) -> None:
-    """Run groups of specs in a spawn-context process pool; a dead worker costs at most its runs, never the sweep."""
-    context = mp.get_context("spawn")
-    progress_queue = context.Queue()
-    gpu_slots = (visible_gpus(device), context.Value("i", 0))
-    crashes = dict.fromkeys((s.id for s in specs), 0)
-    remaining = group_specs(specs)
-    while remaining:
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_worker, initargs=(progress_queue, *gpu_slots)
-        ) as pool:
-            futures = {pool.submit(_pool_task, [s.to_json() for s in group], device): group for group in remaining}
-            remaining = []
-            while futures:
-                done, _ = wait(futures, timeout=PROGRESS_INTERVAL_S, return_when=FIRST_COMPLETED)
-                _drain(progress_queue, on_progress)
-                for future in done:
-                    group = futures.pop(future)
-                    try:
-                        records = future.result()
-                    except BrokenProcessPool as exc:
-                        retry = []
-                        for spec in group:
-                            crashes[spec.id] += 1
-                            if crashes[spec.id] >= MAX_POOL_CRASHES:
-                                on_result(_failed(spec, f"worker process died: {exc}"))
-                            else:
-                                retry.append(spec)
-                        remaining.extend([s] for s in retry)
-                        continue
-                    for record in records:
-                        on_result(record)
-    _drain(progress_queue, on_progress)
+    """Run the specs' jobs in spawned worker processes; a dead worker costs only its own job, which is retried."""
+    jobs = plan_jobs(specs)
+
+    def done(index: int, records: list[RunRecord]) -> None:
+        for record in records:
+            on_result(record)
+
+    def give_up(index: int, reason: str) -> None:
+        for spec in _wanted_specs(jobs[index]):
+            on_result(_failed(spec, reason))
+
+    def crashed(index: int, crashes: int, code: int | None) -> None:
+        runs = ", ".join(jobs[index].wanted)
+        then = "recorded as failed" if crashes >= MAX_POOL_CRASHES else "queued again"
+        log.warning(
+            "worker died (exit code %s) running %s: crash %d of %d, %s", code, runs, crashes, MAX_POOL_CRASHES, then
+        )
+
+    gpus = visible_gpus(device)
+    slots = mp.get_context("spawn").Value("i", 0) if gpus else None
+    run_pool(
+        jobs,
+        workers,
+        functools.partial(run_job, device=device),
+        done,
+        give_up,
+        on_progress,
+        initializer=functools.partial(_init_worker, None, gpus, slots),
+        max_crashes=MAX_POOL_CRASHES,
+        on_crash=crashed,
+    )
 
 
-def _drain(progress_queue: Any, on_progress: OnProgress) -> None:
-    while True:
-        try:
-            run_id, step, total = progress_queue.get_nowait()
-        except queue_module.Empty:
-            return
-        on_progress(run_id, step, total)
-
-
-def _ray_task(specs_json: list[dict[str, Any]], device: str | None = None) -> list[RunRecord]:
+def _ray_task(job: Job, device: str | None = None) -> list[RunRecord]:
     import ray
-    import torch
 
-    torch.set_num_threads(1)
-    records = execute_group(specs_json, device=device)
+    _init_worker()
+    records = run_job(job, device=device)
     gpus = ray.get_runtime_context().get_assigned_resources().get("GPU", 0.0)
     for record in records:
         record.environment["ray_gpus"] = str(gpus)
@@ -372,17 +367,19 @@ def run_ray(
         remote = ray.remote(num_cpus=1, max_retries=RAY_MAX_RETRIES)(_ray_task)
         cluster_gpus = ray.cluster_resources().get("GPU", 0.0)
         pending = {}
-        for group in group_specs(specs):
-            gpus = gpus_per_run if trains_on_gpu(group[0], device, cluster_gpus) else 0
-            pending[remote.options(num_gpus=gpus).remote([s.to_json() for s in group], device)] = group
+        for job in plan_jobs(specs):
+            first = RunSpec.from_json(job.specs[0])
+            gpus = gpus_per_run if trains_on_gpu(first, device, cluster_gpus) else 0
+            pending[remote.options(num_gpus=gpus).remote(job, device)] = job
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
             for ref in ready:
-                group = pending.pop(ref)
+                job = pending.pop(ref)
                 try:
                     records = ray.get(ref)
                 except Exception as exc:
-                    records = [_failed(s, f"ray task failed after {RAY_MAX_RETRIES} retries: {exc}") for s in group]
+                    error = f"ray task failed after {RAY_MAX_RETRIES} retries: {exc}"
+                    records = [_failed(s, error) for s in _wanted_specs(job)]
                 for record in records:
                     on_result(record)
     finally:

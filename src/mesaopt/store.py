@@ -19,7 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from pydantic import BaseModel, ValidationError
 from safetensors.numpy import save as save_safetensors
+
+from mesaopt.locks import TMP_PREFIX, is_stale, tmp_name
+from mesaopt.runfiles import DoneFile, InfoFile, MetricsFile, SpecFile
 
 if TYPE_CHECKING:  # duckdb and pandas load in the functions that query, keeping the CLI quick to start
     import duckdb
@@ -27,7 +31,6 @@ if TYPE_CHECKING:  # duckdb and pandas load in the functions that query, keeping
 
 CATALOG = "catalog.duckdb"
 DONE = "DONE"
-TMP_PREFIX = ".tmp-"
 
 
 class RunState(enum.Enum):
@@ -92,7 +95,7 @@ def write_run(root: Path, record: RunRecord) -> Path:
     """Persist a run atomically: temporary directory, fsync, DONE last, rename into place."""
     study_dir = root / record.spec["study"]
     study_dir.mkdir(parents=True, exist_ok=True)
-    tmp = study_dir / f"{TMP_PREFIX}{record.run_id}-{uuid.uuid4().hex[:8]}"
+    tmp = study_dir / tmp_name(f"{record.run_id}-{uuid.uuid4().hex[:8]}")
     tmp.mkdir()
     files = {
         "spec.json": _json_bytes(record.spec),
@@ -110,7 +113,7 @@ def write_run(root: Path, record: RunRecord) -> Path:
     _fsync_dir(tmp)
     target = study_dir / record.run_id
     if target.exists():
-        trash = study_dir / f"{TMP_PREFIX}trash-{record.run_id}-{uuid.uuid4().hex[:8]}"
+        trash = study_dir / tmp_name(f"trash-{record.run_id}-{uuid.uuid4().hex[:8]}")
         target.rename(trash)
         shutil.rmtree(trash)
     tmp.rename(target)
@@ -118,37 +121,61 @@ def write_run(root: Path, record: RunRecord) -> Path:
     return target
 
 
+def _load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _parse(path: Path, model: type[BaseModel], wrap: str | None = None) -> tuple[Any, BaseModel]:
+    """A JSON file and its validation by `model` (under key `wrap` when the file is a bare value); CorruptRun when
+    it is unreadable or malformed, naming the file and the first problem."""
+    try:
+        data = _load_json(path)
+        return data, model.model_validate({wrap: data} if wrap else data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"][1 if wrap else 0 :]) or "the whole file"
+        raise CorruptRun(f"{path}: malformed {path.name} ({where}: {err['msg']})") from None
+    except (OSError, ValueError) as exc:
+        raise CorruptRun(f"{path}: unreadable ({exc})") from None
+
+
 def read_run(path: Path) -> RunRecord:
-    """Load a complete run directory; raise CorruptRun if it is partial or damaged."""
+    """Load a complete run directory, validating every file; raise CorruptRun if any is missing or malformed."""
     done = path / DONE
     if not done.is_file():
         raise CorruptRun(f"{path}: no DONE marker (the run was interrupted)")
+    _, checksums = _parse(done, DoneFile)
+    for name, expected in checksums.files.items():
+        try:
+            actual = hashlib.sha256((path / name).read_bytes()).hexdigest()
+        except OSError as exc:
+            raise CorruptRun(f"{path}: unreadable ({exc})") from None
+        if actual != expected:
+            raise CorruptRun(f"{path}: {name} does not match its checksum")
+    spec_json, spec = _parse(path / "spec.json", SpecFile)
+    metrics_json, _ = _parse(path / "metrics.json", MetricsFile, wrap="metrics")
+    _, info = _parse(path / "run.json", InfoFile)
+    if spec.id != path.name or spec.study != path.parent.name:
+        raise CorruptRun(f"{path}: spec.json describes run {spec.study}/{spec.id}")
     try:
-        checksums = json.loads(done.read_text())["files"]
-        for name, expected in checksums.items():
-            if hashlib.sha256((path / name).read_bytes()).hexdigest() != expected:
-                raise CorruptRun(f"{path}: {name} does not match its checksum")
-        spec = json.loads((path / "spec.json").read_text())
-        metrics = json.loads((path / "metrics.json").read_text())
-        info = json.loads((path / "run.json").read_text())
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CorruptRun(f"{path}: unreadable ({exc})") from None
-    if spec.get("id") != path.name:
-        raise CorruptRun(f"{path}: spec.json describes run {spec.get('id')!r}")
+        environment = info.environment()
+        log = (path / "log.txt").read_text(errors="replace")
+    except (OSError, ValueError) as exc:
+        raise CorruptRun(f"{path}: malformed run.json or log.txt ({exc})") from None
     return RunRecord(
-        spec=spec,
-        status=info["status"],
-        metrics=metrics,
-        error=info.get("error"),
-        log=(path / "log.txt").read_text(errors="replace"),
-        wall_s=float(info.get("wall_s", 0.0)),
-        environment={k: v for k, v in info.items() if k not in {"status", "error", "wall_s"}},
+        spec=spec_json,
+        status=info.status,
+        metrics=metrics_json,
+        error=info.error,
+        log=log,
+        wall_s=info.wall_s,
+        environment=environment,
     )
 
 
 def clean_temporary(root: Path) -> int:
-    """Remove directories left by writes that were interrupted; return how many."""
-    leftovers = [*root.glob(f"{TMP_PREFIX}*"), *root.glob(f"*/{TMP_PREFIX}*")]
+    """Remove temporary entries whose owner process is dead (interrupted writes); return how many."""
+    leftovers = [p for p in (*root.glob(f"{TMP_PREFIX}*"), *root.glob(f"*/{TMP_PREFIX}*")) if is_stale(p)]
     for path in leftovers:
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
@@ -172,7 +199,7 @@ def run_state(root: Path, study: str, run_id: str) -> tuple[RunState, str | None
 def iter_runs(root: Path):
     """Every readable run directory under the root, as (path, record); corrupt ones as (path, CorruptRun)."""
     for path in sorted(root.glob("*/*")):
-        if not path.is_dir() or path.name.startswith("."):
+        if not path.is_dir() or path.name.startswith(".") or path.parent.name.startswith("."):
             continue
         try:
             yield path, read_run(path)
@@ -185,7 +212,7 @@ def write_json_atomic(path: Path, data: Any, allow_nan: bool = False) -> Path:
     new one, and at worst a `TMP_PREFIX` leftover (`clean_temporary` removes those in a run store). NaN only with
     `allow_nan`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f"{TMP_PREFIX}{path.name}-{uuid.uuid4().hex[:8]}"
+    tmp = path.parent / tmp_name(f"{path.name}-{uuid.uuid4().hex[:8]}")
     _write_synced(tmp, _json_bytes(data, allow_nan))
     tmp.replace(path)
     return path
@@ -209,12 +236,35 @@ def load_study_file(root: Path, study_id: str, name: str) -> Any | None:
         return None
 
 
-def load_study_documents(root: Path) -> dict[str, dict[str, dict[str, Any]]]:
-    """Saved study documents as {study: {scale: document}}."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
+@dataclass
+class StudyDocuments:
+    """The study documents saved in a store, and those that could not be read."""
+
+    documents: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """{study: {scale: document}}"""
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    """{study: [why a saved document was unreadable]}; `mesaopt run` of the study rewrites it."""
+
+
+def load_study_documents(root: Path) -> StudyDocuments:
+    """Saved study documents (`<root>/<study>/study.<scale>.json`); a malformed one is a problem, not an error."""
+    out = StudyDocuments()
     for path in sorted(root.glob("*/study.*.json")):
+        study = path.parent.name
+        if study.startswith("."):
+            continue
         scale = path.name.split(".")[1]
-        out.setdefault(path.parent.name, {})[scale] = json.loads(path.read_text())
+        try:
+            document = _load_json(path)
+        except (OSError, ValueError) as exc:
+            out.problems.setdefault(study, []).append(f"{path}: unreadable ({exc})")
+            continue
+        if not isinstance(document, dict):
+            out.problems.setdefault(study, []).append(
+                f"{path}: expected a JSON object, found {type(document).__name__}"
+            )
+            continue
+        out.documents.setdefault(study, {})[scale] = document
     return out
 
 
@@ -229,12 +279,13 @@ def _axis_number(value: Any) -> float | None:
 
 
 def catalog_frames(root: Path) -> dict[str, pd.DataFrame]:
-    """The catalog's tables, built from the run directories."""
+    """The catalog's tables, built from the run directories; a corrupt run is a `runs` row with status corrupt."""
     import pandas as pd
 
     runs, axes, metrics, curves = [], [], [], []
-    for _path, record in iter_runs(root):
+    for path, record in iter_runs(root):
         if isinstance(record, CorruptRun):
+            runs.append({"run_id": path.name, "study": path.parent.name, "status": "corrupt", "error": str(record)})
             continue
         spec = record.spec
         run_id, study = spec["id"], spec["study"]
@@ -269,7 +320,9 @@ def catalog_frames(root: Path) -> dict[str, pd.DataFrame]:
         "curves": ["run_id", "study", "metric", "idx", "value"],
     }
     rows = {"runs": runs, "axes": axes, "metrics": metrics, "curves": curves}
-    return {name: pd.DataFrame(rows[name], columns=cols) for name, cols in columns.items()}
+    frames = {name: pd.DataFrame(rows[name], columns=cols) for name, cols in columns.items()}
+    frames["runs"] = frames["runs"].astype({"seed": "Int64", "wall_s": "float64"})  # corrupt runs have neither
+    return frames
 
 
 def rebuild_catalog(root: Path) -> Path:
@@ -278,7 +331,7 @@ def rebuild_catalog(root: Path) -> Path:
 
     root.mkdir(parents=True, exist_ok=True)
     frames = catalog_frames(root)
-    tmp = root / f"{TMP_PREFIX}catalog-{uuid.uuid4().hex[:8]}.duckdb"
+    tmp = root / tmp_name(f"catalog-{uuid.uuid4().hex[:8]}.duckdb")
     with duckdb.connect(str(tmp)) as con:
         for name, frame in frames.items():
             con.register("frame", frame)

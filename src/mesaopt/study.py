@@ -10,11 +10,12 @@ import copy
 import hashlib
 import itertools
 import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -30,7 +31,22 @@ RESULTS_VERSION = 3
 TRAIN_METRIC_PREFIX = "train."
 """Metrics a learner reports about its own training, allowed in hypotheses without a detector."""
 
-STUDY_ID = re.compile(r"[A-Za-z0-9_.-]+")
+MAX_SWEEP_RUNS = 10_000
+"""Most runs a study may have at the scale being run without `--allow-large`: 15 times the largest study in the
+project (programs_calibration_flip, 650 runs at full scale). Planning alone costs about 0.15 ms and 1 kB per run
+(10^6 runs: 151 s and 887 MB for `status`), so a larger sweep is far more likely a typo (an extra zero, a wrong axis)
+than a plan."""
+
+MAX_SEED = 2**63 - 1
+"""Largest seed: the catalog stores seeds as signed 64-bit integers."""
+
+MAX_GROUP_SIZE = 16
+"""Most seeds of one run group fitted together in one job (memory of a joint fit grows with its members)."""
+
+Scalar = str | int | float | bool
+STUDY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+"""A study id (its file's name, its folder in the run store): letters, digits, '_' and '-', starting with a letter or
+digit, so it can never be '.', '..', a hidden name or a temporary entry's name (`.tmp-...`)."""
 
 
 class StudyError(Exception):
@@ -58,7 +74,9 @@ class StudyBody(BaseModel):
         default="", description="what the essay predicts, in words; the report sets it beside the measured verdicts"
     )
     suite: bool = Field(default=False, description="part of the quick suite run by `mesaopt run`")
-    seeds: list[int] = Field(min_length=1)
+    seeds: list[Annotated[int, Field(ge=0, le=MAX_SEED)]] = Field(
+        min_length=1, description="non-negative integer seeds, one run per seed at every sweep point"
+    )
     detectors: list[str] = Field(min_length=1)
     task: TaskSection
     learners: dict[str, dict[str, Any]] = Field(min_length=1)
@@ -90,16 +108,22 @@ class RunSpec:
     seed: int
     axes: dict[str, Any] = field(default_factory=dict)
     results_version: int = RESULTS_VERSION
+    fit_with: tuple[int, ...] = ()
+    """The seeds whose learners are fitted together with this one (itself included) when there are several: a joint
+    fit's numbers depend on its members (batched kernels round differently), so they are part of the identity."""
 
     def identity(self) -> dict[str, Any]:
         """What determines the results; axes and the study name do not."""
-        return {
+        out = {
             "task": self.task,
             "learner": self.learner,
             "detectors": list(self.detectors),
             "seed": self.seed,
             "results_version": self.results_version,
         }
+        if self.fit_with:
+            out["fit_with"] = list(self.fit_with)
+        return out
 
     @property
     def id(self) -> str:
@@ -119,6 +143,7 @@ class RunSpec:
             seed=data["seed"],
             axes=data.get("axes", {}),
             results_version=data["results_version"],
+            fit_with=tuple(data.get("fit_with", ())),
         )
 
 
@@ -138,6 +163,11 @@ class Study:
     def title(self) -> str:
         return self.body.name or self.id
 
+    def size(self) -> int:
+        """Runs of the sweep counted without expanding it (identical points are counted twice)."""
+        points = math.prod(len(self.axes[group[0]]) for group in self.groups)
+        return points * len(set(self.body.seeds))
+
     def runs(self) -> list[RunSpec]:
         """Every run of the sweep at this scale, in a stable order, without duplicates."""
         group_values = [list(zip(*(self.axes[a] for a in group), strict=True)) for group in self.groups]
@@ -149,10 +179,25 @@ class Study:
                 for a, v in zip(group, values, strict=True)
             }
             task, learner = _resolve_point(self.body, point, self.path)
-            for seed in self.body.seeds:
-                spec = RunSpec(self.id, task, learner, tuple(self.body.detectors), seed, dict(point))
+            for seed, fit_with in _fit_groups(learner["name"], self.body.seeds):
+                spec = RunSpec(self.id, task, learner, tuple(self.body.detectors), seed, dict(point), fit_with=fit_with)
                 specs.setdefault(spec.id, spec)
         return list(specs.values())
+
+
+def _fit_groups(learner: str, seeds: list[int]) -> list[tuple[int, tuple[int, ...]]]:
+    """Each seed with the seeds fitted together with it: for a learner that fits many seeds at once, consecutive
+    chunks of at most MAX_GROUP_SIZE of the study's seeds; () for a seed fitted alone. Decided by the study alone,
+    never by which runs a sweep happens to have left to do."""
+    unique = list(dict.fromkeys(seeds))
+    entry = LEARNERS.get(learner)
+    if entry is None or entry.fit_many is None or len(unique) == 1:
+        return [(seed, ()) for seed in unique]
+    out = []
+    for start in range(0, len(unique), MAX_GROUP_SIZE):
+        chunk = tuple(unique[start : start + MAX_GROUP_SIZE])
+        out.extend((seed, chunk if len(chunk) > 1 else ()) for seed in chunk)
+    return out
 
 
 def _fail(path: Path, key: str, value: Any, allowed: str) -> StudyError:
@@ -373,20 +418,30 @@ def _check_contrast(path: Path, i: int, hyp: Hypothesis, values: list[Any]) -> N
         )
 
 
-def load_study(path: Path | str, scale: str = "quick", check_metrics: bool = True) -> Study:
+def load_study(path: Path | str, scale: str = "quick", check_metrics: bool = True, allow_large: bool = False) -> Study:
     """Read, validate and resolve a study file at one scale; raise StudyError on any problem.
 
-    `check_metrics=False` skips checking the hypotheses' metric names against the detectors (see `_check_body`)."""
+    `check_metrics=False` skips checking the hypotheses' metric names against the detectors (see `_check_body`); a
+    sweep of more than MAX_SWEEP_RUNS runs at `scale` is refused unless `allow_large` (other scales are never refused
+    for their size)."""
     if scale not in SCALES:
         raise StudyError(f"{path}: scale {scale!r} is unknown; allowed: {', '.join(SCALES)}")
-    return load_scales(path, check_metrics)[scale]
+    return load_scales(path, check_metrics, large={scale} if allow_large else set(), only=scale)[scale]
 
 
-def load_scales(path: Path | str, check_metrics: bool = True) -> dict[str, Study]:
-    """Read and validate a study file once and resolve it at every scale (each scale is validated either way)."""
+def load_scales(
+    path: Path | str, check_metrics: bool = True, large: set[str] | None = None, only: str | None = None
+) -> dict[str, Study]:
+    """Read and validate a study file once and resolve it at every scale (each scale is validated either way).
+
+    A scale over MAX_SWEEP_RUNS runs is refused only when it is `only` (the scale about to run) and not in `large`;
+    any other scale is validated without being expanded."""
     path = Path(path)
     if not STUDY_ID.fullmatch(path.stem):
-        raise StudyError(f"{path}: the file name is the study id and may hold only letters, digits, '_', '-', '.'")
+        raise StudyError(
+            f"{path}: the file name {path.stem!r} is the study id: expected letters, digits, '_' and '-', "
+            "starting with a letter or digit"
+        )
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -398,11 +453,12 @@ def load_scales(path: Path | str, check_metrics: bool = True) -> dict[str, Study
     except ValidationError as exc:
         raise _pydantic_error(path, exc, StudyFile) from None
     base = {k: v for k, v in raw.items() if k != "scales"}
-    study_from_document(path.stem, base, "base", path, check_metrics=check_metrics)
+    study_from_document(path.stem, base, "base", path, check_metrics=check_metrics, allow_large=True)
     scales = {}
     for name in SCALES:
         merged = _merge(base, raw["scales"][name])
-        scales[name] = study_from_document(path.stem, merged, name, path, f"scales.{name}", check_metrics)
+        lenient = name != only or name in (large or set())
+        scales[name] = study_from_document(path.stem, merged, name, path, f"scales.{name}", check_metrics, lenient)
     return scales
 
 
@@ -413,15 +469,31 @@ def study_from_document(
     path: Path | None = None,
     prefix: str = "",
     check_metrics: bool = True,
+    allow_large: bool = False,
 ) -> Study:
-    """Validate one merged study document (the base with a scale's overrides) and expand it once."""
+    """Validate one merged study document (the base with a scale's overrides) and expand it once.
+
+    A sweep of more than MAX_SWEEP_RUNS runs is refused unless `allow_large`; then it is not expanded here (its
+    points are validated when its runs are listed)."""
     path = path or Path(f"{study_id}.toml")
+    if not STUDY_ID.fullmatch(study_id):
+        raise StudyError(f"{path}: study id {study_id!r}: expected letters, digits, '_' and '-', starting with one")
     try:
         body = StudyBody.model_validate(document)
     except ValidationError as exc:
         raise _pydantic_error(path, exc, StudyBody, prefix) from None
     axes, groups = _check_body(path, body, check_metrics)
     study = Study(study_id, path, scale, body, document, axes, groups)
+    size = study.size()
+    if size > MAX_SWEEP_RUNS:
+        if not allow_large:
+            raise _fail(
+                path,
+                ".".join(p for p in (prefix, "sweep") if p),
+                f"{size} runs at scale {scale}",
+                f"more than {MAX_SWEEP_RUNS} runs; pass --allow-large to run a sweep this large",
+            )
+        return study
     study.runs()
     return study
 

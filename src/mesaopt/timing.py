@@ -15,8 +15,9 @@ that scale:
 
 The file is rewritten atomically after every finished run: a killed sweep keeps its time up to its last finished
 run, and the next sweep adds its own entry. A sweep that runs nothing for a study leaves its file alone, so a rerun
-with nothing to do never replaces a measured time with ~0. Two `mesaopt run` processes on one store at once may lose
-one another's entry (last writer wins), never the file.
+with nothing to do never replaces a measured time with ~0. Each rewrite reads the file again under a lock beside it
+and replaces only its own sweep's entry, so writers merge instead of overwriting one another. Entries that do not
+have the shape above (a damaged file) are dropped when read, never an error.
 """
 
 from __future__ import annotations
@@ -29,9 +30,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mesaopt.locks import file_lock
 from mesaopt.store import RunRecord, load_study_file, save_study_file
 
 SCHEMA = 1
+
+
+class SweepEntry(BaseModel):
+    """One sweep's entry in a timing file (the fields the report reads; others are kept as written)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    sweep: str = Field(default="", description="the sweep's id")
+    elapsed_s: float = Field(ge=0, allow_inf_nan=False, description="time any of the study's jobs was running")
+    sweep_elapsed_s: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="the whole sweep")
+    runs: list[str] = Field(default_factory=list, description="ids of the runs the sweep produced for the study")
+
+
+def _valid(entry: Any) -> bool:
+    try:
+        SweepEntry.model_validate(entry)
+    except ValidationError:
+        return False
+    return True
 
 
 def timing_file(scale: str) -> str:
@@ -44,7 +67,7 @@ def load_timing(root: Path, study_id: str, scale: str) -> list[dict[str, Any]]:
     data = load_study_file(root, study_id, timing_file(scale))
     if not isinstance(data, dict) or not isinstance(data.get("sweeps"), list):
         return []
-    return [e for e in data["sweeps"] if isinstance(e, dict) and isinstance(e.get("elapsed_s"), int | float)]
+    return [e for e in data["sweeps"] if _valid(e)]
 
 
 @dataclass
@@ -74,9 +97,6 @@ class SweepTimer:
         self.workers, self.backend = workers, backend
         self.studies_in_sweep = len(set(study_of.values()))
         self.spans: dict[str, _StudySpan] = {}
-        self.earlier: dict[str, list[dict[str, Any]]] = {}
-        """Each study's entries from earlier sweeps, read before this sweep first writes its file (a study whose run
-        ids all belong to another study in `study_of` too is still read, so its earlier sweeps are kept)."""
 
     def record(self, record: RunRecord, now: float | None = None) -> None:
         """Account one finished run and rewrite its study's timing file."""
@@ -109,10 +129,11 @@ class SweepTimer:
         }
 
     def _write(self, study: str, now: float) -> None:
-        if study not in self.earlier:
-            self.earlier[study] = load_timing(self.root, study, self.scale)
-        sweeps = [*self.earlier[study], self.entry(study, now)]
-        save_study_file(self.root, study, timing_file(self.scale), {"schema": SCHEMA, "sweeps": sweeps})
+        name = timing_file(self.scale)
+        with file_lock(self.root / study / f".{name}.lock"):
+            others = [e for e in load_timing(self.root, study, self.scale) if e.get("sweep") != self.sweep]
+            sweeps = [*others, self.entry(study, now)]
+            save_study_file(self.root, study, name, {"schema": SCHEMA, "sweeps": sweeps})
 
 
 @dataclass
@@ -141,7 +162,8 @@ def measured_time(entries: list[dict[str, Any]], run_ids: set[str]) -> MeasuredT
         out.elapsed_s += float(entry["elapsed_s"])
         sweep = str(entry.get("sweep", ""))
         out.sweeps.append(sweep)
-        total = float(entry.get("sweep_elapsed_s", entry["elapsed_s"]))
+        total = entry.get("sweep_elapsed_s")
+        total = float(entry["elapsed_s"] if total is None else total)
         out.sweep_elapsed_s[sweep] = max(out.sweep_elapsed_s.get(sweep, 0.0), total)
         covered |= produced
     out.covered = len(covered)

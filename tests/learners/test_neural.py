@@ -207,16 +207,16 @@ def test_nan_loss_makes_a_failed_run_with_the_reason(monkeypatch):
 
 
 def test_a_run_group_gives_each_spec_its_metrics_alone():
-    from mesaopt.execute import execute_group, execute_run, group_specs
+    from mesaopt.execute import execute_group, execute_run, plan_jobs
     from mesaopt.study import RunSpec
 
     task = {"name": "maze", "size": 3, "pool_size": 8, "eval_size": 16}
     learner = {"name": "cnn", **SMOKE["cnn"], "steps": 6}
-    specs = [RunSpec("g", task, learner, ("transfer",), seed) for seed in (0, 1, 2)]
+    specs = [RunSpec("g", task, learner, ("transfer",), seed, fit_with=(0, 1, 2)) for seed in (0, 1, 2)]
     other = RunSpec("g", task, {"name": "lookup"}, ("transfer",), 0)
-    groups = group_specs([*specs, other])
-    assert [len(g) for g in groups] == [3, 1]
-    together = execute_group([s.to_json() for s in specs])
+    jobs = plan_jobs([*specs, other])
+    assert [len(j.specs) for j in jobs] == [3, 1]
+    together = execute_group(jobs[0].specs)
     alone = [execute_run(s.to_json()) for s in specs]
     for a, b in zip(together, alone, strict=True):
         assert a.status == b.status == "done" and a.run_id == b.run_id

@@ -11,6 +11,20 @@ from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mesaopt.limits import (
+    MAX_BATCH,
+    MAX_CODE_SIZE,
+    MAX_DEPTH,
+    MAX_ENTRIES,
+    MAX_EVAL_SIZE,
+    MAX_HEADS,
+    MAX_ITERATIONS,
+    MAX_MLP_RATIO,
+    MAX_POOL_SIZE,
+    MAX_WIDTH,
+    bounded,
+)
+
 Cell = Literal["relu", "norm"]
 """The recurrent cells: residual ReLU, and residual ReLU with each grid cell's state rescaled to unit RMS."""
 
@@ -23,7 +37,9 @@ class SGDConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     steps: int = Field(default=1000, ge=1, description="optimizer steps (training iterations)")
-    batch_size: int = Field(default=64, ge=1, description="instances per step and per seed")
+    batch_size: int = Field(
+        default=64, ge=1, le=MAX_BATCH, description=bounded("instances per step and per seed", MAX_BATCH)
+    )
     lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
     schedule: Literal["constant", "cosine", "linear"] = Field(default="cosine", description="decay after warmup")
     warmup: int = Field(default=0, ge=0, description="steps of linear warmup from 0 to lr")
@@ -66,7 +82,12 @@ class TabularConfig(NeuralConfig):
     """A free output per stored instance."""
 
     lr: float = Field(default=0.5, gt=0, description="peak learning rate (free logits move fast)")
-    max_entries: int = Field(default=4096, ge=1, description="instances stored when the pool is infinite")
+    max_entries: int = Field(
+        default=4096,
+        ge=1,
+        le=MAX_ENTRIES,
+        description=bounded("instances stored when the pool is infinite", MAX_ENTRIES),
+    )
 
     kind: ClassVar[str] = "tabular"
 
@@ -77,8 +98,8 @@ class TabularConfig(NeuralConfig):
 
 
 class MLPConfig(NeuralConfig):
-    width: int = Field(default=256, ge=1, description="hidden units per layer")
-    depth: int = Field(default=2, ge=1, description="hidden layers")
+    width: int = Field(default=256, ge=1, le=MAX_WIDTH, description=bounded("hidden units per layer", MAX_WIDTH))
+    depth: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("hidden layers", MAX_DEPTH))
 
     kind: ClassVar[str] = "mlp"
 
@@ -89,8 +110,10 @@ class MLPConfig(NeuralConfig):
 
 
 class CNNConfig(NeuralConfig):
-    width: int = Field(default=32, ge=1, description="channels per layer")
-    depth: int = Field(default=6, ge=1, description="3x3 conv layers (receptive field 2*depth+1)")
+    width: int = Field(default=32, ge=1, le=MAX_WIDTH, description=bounded("channels per layer", MAX_WIDTH))
+    depth: int = Field(
+        default=6, ge=1, le=MAX_DEPTH, description=bounded("3x3 conv layers (receptive field 2*depth+1)", MAX_DEPTH)
+    )
 
     kind: ClassVar[str] = "cnn"
 
@@ -101,9 +124,16 @@ class CNNConfig(NeuralConfig):
 
 
 class RecurrentConfig(NeuralConfig):
-    width: int = Field(default=32, ge=1, description="channels of the recurrent state")
-    depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
-    iterations: int = Field(default=20, ge=1, description="iterations T at training (and the default at test)")
+    width: int = Field(
+        default=32, ge=1, le=MAX_WIDTH, description=bounded("channels of the recurrent state", MAX_WIDTH)
+    )
+    depth: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("3x3 convs per iteration", MAX_DEPTH))
+    iterations: int = Field(
+        default=20,
+        ge=1,
+        le=MAX_ITERATIONS,
+        description=bounded("iterations T at training (and the default at test)", MAX_ITERATIONS),
+    )
     tied: bool = Field(default=True, description="one block shared by all iterations; False: one per iteration")
     cell: Cell = Field(
         default="relu", description="residual ReLU step; 'norm': the same, each cell's state rescaled to unit RMS"
@@ -142,9 +172,9 @@ class RecurrentConfig(NeuralConfig):
 
 class TransformerConfig(NeuralConfig):
     lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
-    width: int = Field(default=64, ge=1, description="residual stream width")
-    depth: int = Field(default=2, ge=1, description="transformer blocks")
-    heads: int = Field(default=4, ge=1, description="attention heads")
+    width: int = Field(default=64, ge=1, le=MAX_WIDTH, description=bounded("residual stream width", MAX_WIDTH))
+    depth: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("transformer blocks", MAX_DEPTH))
+    heads: int = Field(default=4, ge=1, le=MAX_HEADS, description=bounded("attention heads", MAX_HEADS))
 
     kind: ClassVar[str] = "transformer"
 
@@ -156,9 +186,18 @@ class TransformerConfig(NeuralConfig):
 
 class PlannerConfig(NeuralConfig):
     lr: float = Field(default=1e-2, gt=0, description="peak learning rate of AdamW")
-    width: int = Field(default=16, ge=1, description="channels of the cost-map conv net")
-    depth: int = Field(default=2, ge=0, description="3x3 conv layers of the cost-map net")
-    iterations: int | None = Field(default=None, ge=1, description="value-iteration steps; None: H*W/2 of training")
+    width: int = Field(
+        default=16, ge=1, le=MAX_WIDTH, description=bounded("channels of the cost-map conv net", MAX_WIDTH)
+    )
+    depth: int = Field(
+        default=2, ge=0, le=MAX_DEPTH, description=bounded("3x3 conv layers of the cost-map net", MAX_DEPTH)
+    )
+    iterations: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ITERATIONS,
+        description=bounded("value-iteration steps; None: H*W/2 of training", MAX_ITERATIONS),
+    )
 
     kind: ClassVar[str] = "planner"
 
@@ -172,10 +211,19 @@ class PlannerConfig(NeuralConfig):
 class HypernetConfig(NeuralConfig):
     lr: float = Field(default=5e-2, gt=0, description="peak learning rate of AdamW")
     target: Literal["recurrent", "cnn"] = Field(default="recurrent", description="the net whose weights are coded")
-    code_size: int = Field(default=64, ge=1, description="numbers in the learned code (the funnel's width)")
-    width: int = Field(default=32, ge=1, description="channels of the target net")
-    depth: int = Field(default=2, ge=1, description="convs per iteration (recurrent) or layers (cnn)")
-    iterations: int = Field(default=20, ge=1, description="iterations of a recurrent target")
+    code_size: int = Field(
+        default=64,
+        ge=1,
+        le=MAX_CODE_SIZE,
+        description=bounded("numbers in the learned code (the funnel's width)", MAX_CODE_SIZE),
+    )
+    width: int = Field(default=32, ge=1, le=MAX_WIDTH, description=bounded("channels of the target net", MAX_WIDTH))
+    depth: int = Field(
+        default=2, ge=1, le=MAX_DEPTH, description=bounded("convs per iteration (recurrent) or layers (cnn)", MAX_DEPTH)
+    )
+    iterations: int = Field(
+        default=20, ge=1, le=MAX_ITERATIONS, description=bounded("iterations of a recurrent target", MAX_ITERATIONS)
+    )
 
     kind: ClassVar[str] = "hypernet"
 
@@ -192,17 +240,23 @@ class HypernetConfig(NeuralConfig):
 class SpeedPriorConfig(NeuralConfig):
     """A recurrent net (see RecurrentConfig) plus the schedule that raises its iteration count."""
 
-    width: int = Field(default=32, ge=1, description="channels of the recurrent state")
-    depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
+    width: int = Field(
+        default=32, ge=1, le=MAX_WIDTH, description=bounded("channels of the recurrent state", MAX_WIDTH)
+    )
+    depth: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("3x3 convs per iteration", MAX_DEPTH))
     progressive: bool = Field(default=True, description="progressive loss within each stage")
     cell: Cell = Field(default="relu", description="the recurrent cell, as the recurrent learner's")
     open_only: bool = Field(default=False, description="zero the state on wall cells after every step")
     horizon: float = Field(
         default=1.0, ge=1, description="progressive loss of each stage: the no-grad prefix grows to horizon*T"
     )
-    start_iterations: int = Field(default=2, ge=1, description="iterations T of the first stage")
+    start_iterations: int = Field(
+        default=2, ge=1, le=MAX_ITERATIONS, description=bounded("iterations T of the first stage", MAX_ITERATIONS)
+    )
     grow_by: int = Field(default=2, ge=1, description="iterations added after each unsolved stage")
-    max_iterations: int = Field(default=16, ge=1, description="largest T tried")
+    max_iterations: int = Field(
+        default=16, ge=1, le=MAX_ITERATIONS, description=bounded("largest T tried", MAX_ITERATIONS)
+    )
     solved_at: float = Field(
         default=0.9, gt=0, le=1, description="exact-match rate on training instances that counts as solved"
     )
@@ -218,10 +272,16 @@ class ReachabilityConfig(NeuralConfig):
     """The architecture trained twice from one initialization, and the interpolation grid."""
 
     arch: Literal["recurrent", "cnn"] = Field(default="recurrent", description="network trained both ways")
-    width: int = Field(default=16, ge=1, description="channels")
-    depth: int = Field(default=2, ge=1, description="convs per iteration (recurrent) or layers (cnn)")
-    iterations: int = Field(default=8, ge=1, description="iterations of a recurrent net")
-    memorize_pool: int = Field(default=8, ge=1, description="training mazes of the memorizing run")
+    width: int = Field(default=16, ge=1, le=MAX_WIDTH, description=bounded("channels", MAX_WIDTH))
+    depth: int = Field(
+        default=2, ge=1, le=MAX_DEPTH, description=bounded("convs per iteration (recurrent) or layers (cnn)", MAX_DEPTH)
+    )
+    iterations: int = Field(
+        default=8, ge=1, le=MAX_ITERATIONS, description=bounded("iterations of a recurrent net", MAX_ITERATIONS)
+    )
+    memorize_pool: int = Field(
+        default=8, ge=1, le=MAX_POOL_SIZE, description=bounded("training mazes of the memorizing run", MAX_POOL_SIZE)
+    )
     points: int = Field(default=11, ge=3, description="points per interpolation segment, ends included")
 
 
@@ -229,28 +289,40 @@ class LSAConfig(SGDConfig):
     """Linear self-attention trained by the shared SGD loop (all SGD knobs apply)."""
 
     steps: int = Field(default=2000, ge=1, description="optimizer steps (training iterations)")
-    batch_size: int = Field(default=256, ge=1, description="sequences per step")
+    batch_size: int = Field(default=256, ge=1, le=MAX_BATCH, description=bounded("sequences per step", MAX_BATCH))
     lr: float = Field(default=3e-3, gt=0, description="peak learning rate of AdamW")
     grad_clip: float | None = Field(default=None, gt=0, description="max global gradient norm; None: off")
-    layers: int = Field(default=1, ge=1, description="LSA layers L")
-    heads: int = Field(default=1, ge=1, description="heads per layer")
+    layers: int = Field(default=1, ge=1, le=MAX_DEPTH, description=bounded("LSA layers L", MAX_DEPTH))
+    heads: int = Field(default=1, ge=1, le=MAX_HEADS, description=bounded("heads per layer", MAX_HEADS))
     tied: bool = Field(default=False, description="one set of weights reused by every layer")
     parametrization: Literal["merged", "factored"] = Field(
         default="merged", description="train W_KQ, W_PV directly, or W_Q, W_K, W_V, W_P"
     )
     init_scale: float = Field(default=0.02, gt=0, description="std of the Gaussian initial weights")
-    eval_sequences: int = Field(default=256, ge=1, description="sequences per training-time evaluation set")
+    eval_sequences: int = Field(
+        default=256,
+        ge=1,
+        le=MAX_EVAL_SIZE,
+        description=bounded("sequences per training-time evaluation set", MAX_EVAL_SIZE),
+    )
 
 
 class GPTConfig(SGDConfig):
     """A small pre-LN causal transformer trained by the shared SGD loop (all SGD knobs apply)."""
 
     steps: int = Field(default=2000, ge=1, description="optimizer steps (training iterations)")
-    batch_size: int = Field(default=64, ge=1, description="sequences per step")
+    batch_size: int = Field(default=64, ge=1, le=MAX_BATCH, description=bounded("sequences per step", MAX_BATCH))
     lr: float = Field(default=1e-3, gt=0, description="peak learning rate of AdamW")
     warmup: int = Field(default=100, ge=0, description="steps of linear warmup from 0 to lr")
-    d_model: int = Field(default=32, ge=1, description="residual stream width")
-    layers: int = Field(default=2, ge=1, description="transformer blocks L")
-    heads: int = Field(default=2, ge=1, description="attention heads per block")
-    mlp_ratio: int = Field(default=4, ge=1, description="MLP hidden width / d_model")
-    eval_sequences: int = Field(default=128, ge=1, description="sequences per training-time evaluation set")
+    d_model: int = Field(default=32, ge=1, le=MAX_WIDTH, description=bounded("residual stream width", MAX_WIDTH))
+    layers: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("transformer blocks L", MAX_DEPTH))
+    heads: int = Field(default=2, ge=1, le=MAX_HEADS, description=bounded("attention heads per block", MAX_HEADS))
+    mlp_ratio: int = Field(
+        default=4, ge=1, le=MAX_MLP_RATIO, description=bounded("MLP hidden width / d_model", MAX_MLP_RATIO)
+    )
+    eval_sequences: int = Field(
+        default=128,
+        ge=1,
+        le=MAX_EVAL_SIZE,
+        description=bounded("sequences per training-time evaluation set", MAX_EVAL_SIZE),
+    )

@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from mesaopt.learners.base import Progress
+from mesaopt.limits import MAX_ENTRIES, bounded
 from mesaopt.tasks.base import Task
 
 
@@ -17,7 +18,12 @@ class LookupConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_entries: int = Field(default=4096, ge=1, description="instances stored when the pool is infinite")
+    max_entries: int = Field(
+        default=4096,
+        ge=1,
+        le=MAX_ENTRIES,
+        description=bounded("instances stored when the pool is infinite", MAX_ENTRIES),
+    )
 
 
 def hamming_distances(queries: np.ndarray, keys: np.ndarray) -> np.ndarray:

@@ -36,6 +36,9 @@ METRICS_SHOWN = 6
 STUDY_BUDGET_S = {"quick": 4 * 60.0}
 """Wall-clock budget of one study's sweep by scale, on 2 CPU cores (issue 5); scales without one show no budget."""
 
+RUN_STATES = ("done", "failed", "corrupt", "pending")
+"""What a page counts: corrupt runs (damaged files, redone by `mesaopt run`) apart from pending and failed ones."""
+
 SUITE_BUDGET_S = 20 * 60.0
 """Wall-clock budget of the whole quick suite (`make demo`) on 2 CPU cores."""
 
@@ -68,7 +71,7 @@ class StudyView:
     axes: dict[str, list] = field(default_factory=dict)
     seeds: list[int] = field(default_factory=list)
     detectors: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: {"done": 0, "failed": 0, "pending": 0})
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RUN_STATES, 0))
     results: list[dict[str, Any]] = field(default_factory=list)
     figures: list[dict[str, str]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -119,7 +122,7 @@ def _choose_scale(root: Path, study_id: str, documents: dict[str, dict]) -> tupl
     candidates = [s for s in reversed(SCALES) if s in documents]
     fallback = None
     for scale in candidates:
-        study = study_from_document(study_id, documents[scale], scale)
+        study = study_from_document(study_id, documents[scale], scale, allow_large=True)
         fallback = fallback or (scale, study)
         if any((root / study_id / spec.id / "DONE").exists() for spec in study.runs()):
             return scale, study
@@ -153,11 +156,11 @@ def _study_view(root: Path, con, study_id: str, documents: dict[str, dict], out:
     stored = metrics_frame(con, study.id, run_ids)
     frame = spec_rows.merge(stored, on="run_id", how="left")
     frame["status"] = frame["status"].fillna("pending")
-    for state in ("done", "failed", "pending"):
+    for state in RUN_STATES:
         view.counts[state] = int((frame["status"] == state).sum())
     view.compute_time = f"{frame['wall_s'].fillna(0).sum():.1f} s"
     view.suite = bool(body.suite)
-    produced = set(frame.loc[frame["status"] != "pending", "run_id"])
+    produced = set(frame.loc[frame["status"].isin(["done", "failed"]), "run_id"])
     view.source_href = source_href(body.source)
     view.other_code = sum(made_by_other_code(run_dir(root, study.id, run_id)) for run_id in produced)
     view.timing = measured_time(load_timing(root, study.id, scale), produced)
@@ -374,7 +377,7 @@ def build_report(root: Path, out: Path) -> Path:
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     env = environment()
-    documents = load_study_documents(root)
+    saved = load_study_documents(root)
     common = {
         "version": __version__,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -382,7 +385,11 @@ def build_report(root: Path, out: Path) -> Path:
         "nav_links": [{"href": s.href, "title": s.title} for s in EXTRA_SECTIONS],
     }
     with connect(root) as con:
-        views = [_study_view(root, con, sid, docs, out) for sid, docs in sorted(documents.items())]
+        views = [_study_view(root, con, sid, docs, out) for sid, docs in sorted(saved.documents.items())]
+    for sid, problems in sorted(saved.problems.items()):
+        if sid not in saved.documents:
+            views.append(StudyView(sid, sid, "", error="; ".join(problems)))
+    views.sort(key=lambda v: v.id)
     (out / "studies").mkdir(exist_ok=True)
     for view in views:
         page = env.get_template("study.html.j2").render(

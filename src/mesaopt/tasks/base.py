@@ -9,6 +9,8 @@ from typing import Annotated, Any, Protocol
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from mesaopt.limits import MAX_EVAL_SIZE, MAX_POOL_SIZE, bounded
+
 INF = math.inf
 
 
@@ -18,8 +20,8 @@ def _parse_pool_size(value: Any) -> float:
         return INF
     if isinstance(value, float) and math.isinf(value) and value > 0:
         return INF
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("expected a positive integer or inf")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_POOL_SIZE:
+        raise ValueError(f"expected a positive integer up to {MAX_POOL_SIZE} (memory, see mesaopt.limits) or inf")
     return float(value)
 
 
@@ -37,7 +39,12 @@ class TaskConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     pool_size: PoolSize = Field(default=INF, description="train-pool size N; inf draws fresh instances")
-    eval_size: int = Field(default=256, ge=1, description="instances per evaluation set (novel, harder)")
+    eval_size: int = Field(
+        default=256,
+        ge=1,
+        le=MAX_EVAL_SIZE,
+        description=bounded("instances per evaluation set (novel, harder)", MAX_EVAL_SIZE),
+    )
 
 
 class Task(Protocol):

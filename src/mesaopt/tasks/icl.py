@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from mesaopt.limits import MAX_ICL_DIM, MAX_ICL_POINTS, bounded
 from mesaopt.tasks.base import INF, TaskConfig, derive
 from mesaopt.tasks.icl_baselines import ridge
 
@@ -35,9 +36,12 @@ HARDER_SCALE = 2.0
 class ICLConfig(TaskConfig):
     """Linear regression in context; pool_size is the number M of distinct training task vectors."""
 
-    dim: int = Field(default=8, ge=1, description="input dimension D")
+    dim: int = Field(default=8, ge=1, le=MAX_ICL_DIM, description=bounded("input dimension D", MAX_ICL_DIM))
     points: int = Field(
-        default=16, ge=2, description="pairs per sequence K (in query='last' mode the last is the query)"
+        default=16,
+        ge=2,
+        le=MAX_ICL_POINTS,
+        description=bounded("pairs per sequence K (in query='last' mode the last is the query)", MAX_ICL_POINTS),
     )
     noise: float = Field(default=0.25, ge=0, description="noise variance σ² of y given x and w")
     x_dist: Literal["gaussian", "uniform"] = Field(default="gaussian", description="distribution of each x coordinate")

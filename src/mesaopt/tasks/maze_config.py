@@ -8,6 +8,7 @@ from typing import Literal, Self
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
+from mesaopt.limits import MAX_HARDER_SIDE, MAX_MAZE_SIDE, bounded
 from mesaopt.tasks.base import TaskConfig
 
 Generator = Literal["dfs", "kruskal"]
@@ -43,16 +44,36 @@ def region_cells(spec: str, rows: int, cols: int) -> np.ndarray:
 class MazeConfig(TaskConfig):
     """Lattice mazes of size x width cells; where start and goal go is set per split (train vs novel/harder)."""
 
-    size: int = Field(default=5, ge=2, description="rows of cells of training and novel mazes")
-    width: int | None = Field(default=None, ge=2, description="columns of cells (None: size, a square maze)")
+    size: int = Field(
+        default=5,
+        ge=2,
+        le=MAX_MAZE_SIDE,
+        description=bounded("rows of cells of training and novel mazes", MAX_MAZE_SIDE),
+    )
+    width: int | None = Field(
+        default=None,
+        ge=2,
+        le=MAX_MAZE_SIDE,
+        description=bounded("columns of cells (None: size, a square maze)", MAX_MAZE_SIDE),
+    )
     generator: Generator = Field(default="dfs", description="perfect-maze generator: 'dfs' backtracker or 'kruskal'")
     loops: float = Field(default=0.0, ge=0.0, le=1.0, description="fraction of the remaining inner walls removed")
     start_region: str = Field(default="any", description="where training starts go: any, a corner, or corner:k")
     goal_region: str = Field(default="any", description="where training goals go: any, a corner, or corner:k")
     test_start_region: str | None = Field(default=None, description="start region of novel/harder (None: as train)")
     test_goal_region: str | None = Field(default=None, description="goal region of novel/harder (None: as train)")
-    harder_size: int | None = Field(default=None, ge=2, description="rows of cells of harder mazes (2*size-1)")
-    harder_width: int | None = Field(default=None, ge=2, description="columns of harder mazes (2*width-1)")
+    harder_size: int | None = Field(
+        default=None,
+        ge=2,
+        le=MAX_HARDER_SIDE,
+        description=bounded("rows of cells of harder mazes (2*size-1)", MAX_HARDER_SIDE),
+    )
+    harder_width: int | None = Field(
+        default=None,
+        ge=2,
+        le=MAX_HARDER_SIDE,
+        description=bounded("columns of harder mazes (2*width-1)", MAX_HARDER_SIDE),
+    )
     harder_loops: float | None = Field(default=None, ge=0.0, le=1.0, description="loops of harder mazes (as train)")
     split_loops: float = Field(
         default=0.3,

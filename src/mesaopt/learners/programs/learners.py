@@ -16,6 +16,7 @@ from mesaopt.learners.programs.enumerate import EnumConfig, Enumerator, levin_se
 from mesaopt.learners.programs.interpret import run, run_body
 from mesaopt.learners.programs.local import Sampler, genetic, hill_climb, loss
 from mesaopt.learners.programs.tasks import DeployTask, WordTask, structures
+from mesaopt.limits import MAX_CURVE_POINTS, MAX_LEVEL, MAX_POPULATION, bounded
 
 TASKS = ("hash_inversion", "deploy")
 DEFAULT_TRAIN = 16
@@ -60,7 +61,9 @@ class EnumerateConfig(BaseModel):
     g: float = Field(default=1.0, ge=0, description="exchange rate between a bit of c and a doubling of t")
     max_cost: int = Field(default=30, ge=1, le=64, description="largest c (bits) enumerated bottom-up")
     const_max_bits: int | None = Field(default=None, ge=0, description="bit length of enumerated constants (W)")
-    max_level: int = Field(default=200_000, ge=1, description="programs kept per cost level (hard cap)")
+    max_level: int = Field(
+        default=200_000, ge=1, le=MAX_LEVEL, description=bounded("programs kept per cost level (hard cap)", MAX_LEVEL)
+    )
     time_budget_s: float = Field(default=60.0, gt=0, description="wall-clock cap on the enumeration")
 
 
@@ -184,9 +187,16 @@ class LocalConfig(BaseModel):
     g: float = Field(default=1.0, ge=0, description="exchange rate in the loss c + g*log2(t) + errors")
     steps: int = Field(default=2000, ge=1, description="hill-climbing: mutations tried")
     restarts: int = Field(default=1, ge=1, description="hill-climbing: independent climbs, best kept")
-    population: int = Field(default=64, ge=2, description="genetic: population size")
+    population: int = Field(
+        default=64, ge=2, le=MAX_POPULATION, description=bounded("genetic: population size", MAX_POPULATION)
+    )
     generations: int = Field(default=40, ge=1, description="genetic: generations")
-    curve_points: int = Field(default=50, ge=2, description="points kept of the loss-along-the-path curve")
+    curve_points: int = Field(
+        default=50,
+        ge=2,
+        le=MAX_CURVE_POINTS,
+        description=bounded("points kept of the loss-along-the-path curve", MAX_CURVE_POINTS),
+    )
 
 
 def _local(kind: str, config: LocalConfig, task: WordTask, seed: np.random.SeedSequence, progress: Progress):

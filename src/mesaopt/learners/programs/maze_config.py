@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 from mesaopt.learners.programs.maze import MAX_STEPS
+from mesaopt.limits import MAX_CURVE_POINTS, MAX_POPULATION, bounded
 
 if TYPE_CHECKING:
     from mesaopt.learners.programs.maze_search import MazeEnumConfig
@@ -52,7 +53,14 @@ class MazeLocalConfig(BaseModel):
     g: float = Field(default=0.0, ge=0, description="exchange rate in the loss")
     steps: int = Field(default=500, ge=1, description="hill-climbing: mutations tried")
     restarts: int = Field(default=1, ge=1, description="hill-climbing: independent climbs, best kept")
-    population: int = Field(default=32, ge=2, description="genetic: population size")
+    population: int = Field(
+        default=32, ge=2, le=MAX_POPULATION, description=bounded("genetic: population size", MAX_POPULATION)
+    )
     generations: int = Field(default=20, ge=1, description="genetic: generations")
     max_depth: int | None = Field(default=None, ge=1, description="depth of the general solver (None: cells - 1)")
-    curve_points: int = Field(default=50, ge=2, description="points kept of the loss-along-the-path curve")
+    curve_points: int = Field(
+        default=50,
+        ge=2,
+        le=MAX_CURVE_POINTS,
+        description=bounded("points kept of the loss-along-the-path curve", MAX_CURVE_POINTS),
+    )

@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import Field
 
 from mesaopt.learners.programs.dsl import Dsl, Node
+from mesaopt.limits import MAX_EVAL_SIZE, bounded
 from mesaopt.tasks.base import INF, PoolSize, TaskConfig, derive
 
 
@@ -84,7 +85,9 @@ class HashInversionConfig(TaskConfig):
 
     bits: int = Field(default=8, ge=3, le=14, description="word size W; the answer space has 2**W words")
     pool_size: PoolSize = Field(default=16.0, description="train-pool size N (distinct secrets); inf draws fresh")
-    eval_size: int = Field(default=64, ge=1, description="novel instances per evaluation")
+    eval_size: int = Field(
+        default=64, ge=1, le=MAX_EVAL_SIZE, description=bounded("novel instances per evaluation", MAX_EVAL_SIZE)
+    )
 
 
 class HashInversionTask(WordTask):
@@ -108,7 +111,9 @@ class DeployConfig(TaskConfig):
     bits: int = Field(default=6, ge=3, le=12, description="word size W of actions and objectives")
     key_words: int = Field(default=1, ge=0, le=6, description="key constants that encode the objective in enc")
     pool_size: PoolSize = Field(default=16.0, description="training episodes N; inf draws fresh")
-    eval_size: int = Field(default=32, ge=1, description="episodes per evaluation")
+    eval_size: int = Field(
+        default=32, ge=1, le=MAX_EVAL_SIZE, description=bounded("episodes per evaluation", MAX_EVAL_SIZE)
+    )
 
 
 def deploy_keys(bits: int, count: int) -> list[int]:
