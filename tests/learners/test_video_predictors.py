@@ -10,14 +10,15 @@ from torch import nn
 
 from mesaopt.learners import video as nets
 from mesaopt.learners import video_baselines as known
+from mesaopt.learners import video_config
 from mesaopt.learners.base import Iterative
 from mesaopt.tasks import build_task
 
 TINY = {"steps": 6, "batch_size": 8, "eval_every": 3, "eval_episodes": 8}
 CONFIGS = {
-    "video_cnn": nets.VideoCNNConfig(width=4, depth=2, **TINY),
-    "video_recurrent": nets.VideoRecurrentConfig(width=4, iterations=3, **TINY),
-    "video_transformer": nets.VideoTransformerConfig(width=8, heads=2, **TINY),
+    "video_cnn": video_config.VideoCNNConfig(width=4, depth=2, **TINY),
+    "video_recurrent": video_config.VideoRecurrentConfig(width=4, iterations=3, **TINY),
+    "video_transformer": video_config.VideoTransformerConfig(width=8, heads=2, **TINY),
 }
 
 
@@ -87,7 +88,7 @@ def test_memorizers_answer_their_own_clips():
 def test_a_ponder_cost_trains_learned_halting_and_a_higher_cost_halts_sooner(task):
     halted = {}
     for cost in (0.0, 5.0):
-        config = nets.VideoRecurrentConfig(width=4, iterations=4, ponder_cost=cost, **{**TINY, "steps": 40})
+        config = video_config.VideoRecurrentConfig(width=4, iterations=4, ponder_cost=cost, **{**TINY, "steps": 40})
         learned = nets.fit_video("video_recurrent", config, task, np.random.SeedSequence(1), lambda s, t: None)
         halted[cost] = learned.train_metrics["expected_steps"]
         assert 1.0 <= halted[cost] <= 4.0

@@ -109,9 +109,11 @@ def _iterations(task) -> int:
 def _net(kind: str, **params):
     def build(task, seed):
         from mesaopt.learners import video as nets
+        from mesaopt.learners import video_config
 
-        config = {"video_cnn": nets.VideoCNNConfig, "video_recurrent": nets.VideoRecurrentConfig}[kind]
-        return nets.fit_video(kind, config(**params), task, np.random.SeedSequence(seed), lambda step, total: None)
+        config = {"video_cnn": video_config.VideoCNNConfig, "video_recurrent": video_config.VideoRecurrentConfig}[kind]
+        seeds = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        return nets.fit_video(kind, config(**params), task, seeds, lambda step, total: None)
 
     return build
 
