@@ -124,7 +124,10 @@ def _folder(path: Path, option: str, must_exist: bool = False) -> Path:
     if path.exists() and not path.is_dir():
         raise _bad_input(f"{option} {path} is a file: expected a folder")
     if must_exist and not path.is_dir():
-        raise _bad_input(f"{option} {path} does not exist: expected a run store (made by `mesaopt run`)")
+        where = "" if path.is_absolute() else f" (relative to {Path.cwd()})"
+        raise _bad_input(
+            f"{option} {path} does not exist{where}: no such folder; expected a run store (made by `mesaopt run`)"
+        )
     if not path.exists():
         parent = next((p for p in path.absolute().parents if p.exists()), None)
         if parent is not None and not parent.is_dir():
@@ -366,13 +369,15 @@ def results(
     """One row per run of a study, sorted by axes and seed: run id, seed, axes, status and every scalar metric
     (corrupt runs: no metrics).
 
-    Reads the catalog as the last `run` or `report` left it (built once if absent); never rewrites it."""
-    from mesaopt.store import connect
+    Reads the catalog as the last `run` or `report` left it, rebuilt first only when the run store changed since
+    (a run written, redone or damaged) or it is absent."""
+    from mesaopt.store import catalog_stale, connect, rebuild_catalog
 
-    _need_dir("--out", out, "the run store that `mesaopt run --out` wrote")
     _folder(out, "--out", must_exist=True)
     if output is not None:
         _output_file(output, "--output")
+    if catalog_stale(out):
+        rebuild_catalog(out)
     with connect(out) as con:
         runs = con.execute("SELECT run_id, seed, status, error, wall_s FROM runs WHERE study = ?", [study]).df()
         if runs.empty:

@@ -345,6 +345,23 @@ def rebuild_catalog(root: Path) -> Path:
     return target
 
 
+def catalog_stale(root: Path) -> bool:
+    """Whether the catalog is absent or older than some file of the run store (a run written, redone or damaged
+    since it was built): a reader then rebuilds it first instead of reporting what is no longer true."""
+    catalog = root / CATALOG
+    if not catalog.is_file():
+        return True
+    built = catalog.stat().st_mtime
+    for study in root.iterdir():
+        if not study.is_dir() or study.name.startswith("."):
+            continue
+        for entry in study.iterdir():
+            files = entry.iterdir() if entry.is_dir() else [entry]
+            if any(f.stat().st_mtime > built for f in files if f.is_file()):
+                return True
+    return False
+
+
 def connect(root: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the catalog, rebuilt first if absent."""
     import duckdb

@@ -191,7 +191,7 @@ def _fit_groups(learner: str, seeds: list[int]) -> list[tuple[int, tuple[int, ..
     never by which runs a sweep happens to have left to do."""
     unique = list(dict.fromkeys(seeds))
     entry = LEARNERS.get(learner)
-    if entry is None or entry.fit_many is None or len(unique) == 1:
+    if entry is None or not entry.fits_many() or len(unique) == 1:
         return [(seed, ()) for seed in unique]
     out = []
     for start in range(0, len(unique), MAX_GROUP_SIZE):

@@ -36,6 +36,11 @@ class LearnerEntry:
     def __init__(self, config: Any, fit: Any, summary: str, tasks: tuple[str, ...], fit_many: Any = None) -> None:
         self.config, self.fit, self.summary, self.tasks, self.fit_many = config, fit, summary, tasks, fit_many
 
+    def fits_many(self) -> bool:
+        """Whether the learner can fit several seeds at once, answered without importing it (study validation
+        forms run groups from this, and must not load torch)."""
+        return self.__dict__["_lazy_fit_many"] is not None
+
 
 CONFIG = "mesaopt.learners.config:"
 PROGRAMS = "mesaopt.learners.programs.learners:"
