@@ -19,6 +19,7 @@ from mesaopt import detectors
 from mesaopt.execute import execute_plan, execute_run, plan_jobs, plan_sweep
 from mesaopt.store import RunState, rebuild_catalog, run_dir, run_state, write_run
 from mesaopt.study import RunSpec, load_study
+from tests.conftest import STUDIES
 
 TASK = {"name": "maze", "size": 3, "pool_size": 16, "eval_size": 64, "harder_size": None}
 
@@ -199,3 +200,14 @@ def test_two_concurrent_runs_on_one_store_compute_each_run_once(tmp_path):
     run_dirs = [p for p in (tmp_path / "runs" / "shared").iterdir() if p.is_dir()]
     assert len(run_dirs) == 8 and all((p / "DONE").exists() for p in run_dirs)
     assert not list((tmp_path / "runs").glob("**/.tmp-*"))
+
+
+def test_a_spec_shared_by_two_studies_is_written_to_both():
+    """Identical specs in two studies share a run id; each study's run directory must still get the run."""
+    study = load_study(STUDIES / "smoke_lookup_vs_bfs.toml", "smoke")
+    spec = study.runs()[0]
+    twin = RunSpec.from_json({**spec.to_json(), "study": "another_study"})
+    assert twin.id == spec.id
+    jobs = plan_jobs([spec, twin])
+    assert len(jobs) == 2
+    assert {RunSpec.from_json(job.specs[0]).study for job in jobs} == {spec.study, "another_study"}

@@ -197,10 +197,10 @@ def _members(spec: RunSpec) -> list[RunSpec]:
 def plan_jobs(specs: list[RunSpec]) -> list[Job]:
     """The jobs that produce `specs`: each spec's whole run group (as its study formed it), fitted even when only some
     members are wanted, so a run's numbers never depend on which of its siblings a sweep still had to do."""
-    jobs: dict[str, Job] = {}
+    jobs: dict[tuple[str, str], Job] = {}
     for spec in specs:
-        members = _members(spec)
-        job = jobs.setdefault(members[0].id, Job([m.to_json() for m in members], []))
+        members = _members(spec)  # a run id can belong to two studies (identical specs): each study gets its job
+        job = jobs.setdefault((spec.study, members[0].id), Job([m.to_json() for m in members], []))
         if spec.id not in job.wanted:
             job.wanted.append(spec.id)
     return list(jobs.values())
