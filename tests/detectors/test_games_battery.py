@@ -8,6 +8,7 @@ import pytest
 
 from mesaopt.detectors import games
 from mesaopt.detectors.battery import confusion, fit_thresholds
+from mesaopt.detectors.calibration import calibrate
 from mesaopt.detectors.games_battery import GAMES_BATTERY
 from mesaopt.learners.game_players import PlayerConfig, build_player
 from mesaopt.tasks import build_task
@@ -23,22 +24,8 @@ def _task(overrides: dict | None = None):
 
 @pytest.fixture(scope="module")
 def records() -> list[dict]:
-    out = []
-    for case in GAMES_BATTERY.cases():
-        if case.slow:
-            continue
-        task = _task(dict(case.task))
-        profile = GAMES_BATTERY.profile(case.build(task, None), task)
-        out.append(
-            {
-                "name": case.name,
-                "expected": case.expected,
-                "split": case.split,
-                "features": profile.features,
-                "label": profile.label,
-            }
-        )
-    return out
+    """The cases through the calibration runner every battery shares (`mesaopt calibrate --fast`), seed 0."""
+    return calibrate(GAMES_BATTERY, 0, include_slow=False)["cases"]
 
 
 def test_fit_and_held_out_cases_are_disjoint_by_algorithm():

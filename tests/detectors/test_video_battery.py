@@ -8,6 +8,7 @@ import pytest
 
 from mesaopt.detectors import video
 from mesaopt.detectors.battery import fit_thresholds
+from mesaopt.detectors.calibration import calibrate
 from mesaopt.detectors.video_battery import VIDEO_BATTERY
 from mesaopt.detectors.video_probe import video_probe
 from mesaopt.learners import video_baselines as known
@@ -23,17 +24,8 @@ def _task(seed: int, **changes):
 
 
 def _records(seed: int) -> list[dict]:
-    task = _task(seed)
-    out = []
-    for case in VIDEO_BATTERY.cases():
-        if case.slow:
-            continue
-        profile = VIDEO_BATTERY.profile(case.build(task, seed), task)
-        out.append(
-            {"name": case.name, "expected": case.expected, "split": case.split, "features": profile.features,
-             "label": profile.label}
-        )  # fmt: skip
-    return out
+    """The cases of known nature through the calibration runner every battery shares (`mesaopt calibrate --fast`)."""
+    return calibrate(VIDEO_BATTERY, seed, include_slow=False)["cases"]
 
 
 @pytest.fixture(scope="module")
