@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mesaopt.detectors.maze_calibration import WallFollowerPath
 from mesaopt.detectors.maze_cases import (
     AStar,
     BFSThenGreedy,
@@ -20,6 +19,7 @@ from mesaopt.detectors.maze_cases import (
     LoopErasedWalk,
     RandomWalk,
     TieBreakBFS,
+    WallFollowerPath,
 )
 from mesaopt.detectors.mazetools import reaches
 from mesaopt.learners.base import HasUntrained, Iterative, LearnedAlgorithm

@@ -56,34 +56,6 @@ CORNER = "bottom-right"
 """The goal proxy's corner; its task puts training and novel goals there."""
 
 
-class WallFollowerPath:
-    """The left-hand wall follower from the start to the goal; its answer is the loop-erased walk (a path)."""
-
-    default_iterations = None
-
-    def solve(self, batch, iterations: int | None = None) -> np.ndarray:
-        from mesaopt.tasks import maze_walks
-
-        grids = np.asarray(batch.inputs)
-        walk, length = maze_walks.wall_follower_walks(grids, maze_walks.walk_cap(grids))
-        return maze_walks.loop_erased(walk, length, grids.shape[-2:])
-
-    def hidden_states(self, batch, iterations: int | None = None) -> dict[str, np.ndarray]:
-        return {}
-
-    def size_bits(self) -> float:
-        return 64.0 * 8
-
-    def compute_per_call(self) -> float:
-        return 0.0
-
-    def describe(self) -> str:
-        return "wall follower: left hand on the wall from the start to the goal; answers the loop-erased walk"
-
-    def artifacts(self) -> dict[str, np.ndarray]:
-        return {}
-
-
 def _shape(task) -> tuple[int, int]:
     grids = np.asarray(task.sample_train(1, task.generator("calibration.shape")).inputs)
     return grids.shape[-2], grids.shape[-1]
@@ -165,7 +137,7 @@ def _cases() -> tuple[Case, ...]:
                  f"loop-erased random walk of at most {cap} steps per cell: a path, rarely a shortest one with loops")
             for cap in WALK_CAPS
         ),
-        Case("wall_follower", "wall_follower", "heuristic", "held_out", lambda t, s: WallFollowerPath(),
+        Case("wall_follower", "wall_follower", "heuristic", "held_out", lambda t, s: mc.WallFollowerPath(),
              "left-hand wall follower to the goal, loop-erased: a local rule"),
         Case("goal_proxy", "goal_proxy", "heuristic", "held_out", lambda t, s: mc.GoalProxy(CORNER),
              f"walks to the {CORNER} cell whatever the goal; training goals sit there",

@@ -4,8 +4,8 @@ Each class offers the LearnedAlgorithm protocol plus `default_iterations`: the r
 has a natural one (expansions for searches, rounds for filling, steps for walks), None where it has none. All are
 deterministic; the random ones draw from a numpy Generator seeded by their constructor seed and each maze's content,
 so a maze gets the same answer in any batch. Searches: `TieBreakBFS`, `AStar`, `BidirectionalBFS`, `DFSPath`,
-`BFSThenGreedy`. Local rules and walks: `DeadEndFiller`, `RandomWalk`, `LoopErasedWalk`, `GoalProxy`. A hand-set
-recurrent net: `FillingNet`.
+`BFSThenGreedy`. Local rules and walks: `DeadEndFiller`, `RandomWalk`, `LoopErasedWalk`, `WallFollowerPath`,
+`GoalProxy`. A hand-set recurrent net: `FillingNet`.
 """
 
 from __future__ import annotations
@@ -241,6 +241,21 @@ class LoopErasedWalk(RandomWalk):
 
     def describe(self) -> str:
         return f"loop-erased random walk from the start, at most {self.default_iterations} steps"
+
+
+class WallFollowerPath(_Case):
+    """The left-hand wall follower from the start to the goal; its answer is the loop-erased walk (a path). No knob:
+    the walk runs until the goal or `maze_walks.walk_cap` steps."""
+
+    loops = (maze_walks.wall_follower_walks,)
+
+    def solve(self, batch, iterations: int | None = None) -> np.ndarray:
+        grids = _grids(batch)
+        walk, length = maze_walks.wall_follower_walks(grids, maze_walks.walk_cap(grids))
+        return maze_walks.loop_erased(walk, length, grids.shape[-2:])
+
+    def describe(self) -> str:
+        return "wall follower: left hand on the wall from the start to the goal; answers the loop-erased walk"
 
 
 class GoalProxy(_Case):
