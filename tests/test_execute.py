@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
 import os
@@ -202,12 +203,20 @@ def test_two_concurrent_runs_on_one_store_compute_each_run_once(tmp_path):
     assert not list((tmp_path / "runs").glob("**/.tmp-*"))
 
 
-def test_a_spec_shared_by_two_studies_is_written_to_both():
-    """Identical specs in two studies share a run id; each study's run directory must still get the run."""
+def test_a_spec_shared_by_two_studies_is_fitted_once_and_written_to_both(tmp_path):
+    """Identical specs in two studies share a run id: one job fits it, and each study's directory gets the run
+    under its own study name and axes."""
     study = load_study(STUDIES / "smoke_lookup_vs_bfs.toml", "smoke")
     spec = study.runs()[0]
-    twin = RunSpec.from_json({**spec.to_json(), "study": "another_study"})
+    twin = RunSpec.from_json({**spec.to_json(), "study": "another_study", "axes": {"other": 1}})
     assert twin.id == spec.id
-    jobs = plan_jobs([spec, twin])
-    assert len(jobs) == 2
-    assert {RunSpec.from_json(job.specs[0]).study for job in jobs} == {spec.study, "another_study"}
+    (job,) = plan_jobs([spec, twin])
+    assert job.wanted == [spec.id]
+    records = execute_plan(tmp_path, plan_sweep(tmp_path, [spec, twin], retry_failed=False), workers=1)
+    assert sorted(r.spec["study"] for r in records) == sorted([spec.study, "another_study"])
+    for one in (spec, twin):
+        assert run_state(tmp_path, one.study, one.id)[0] is RunState.DONE
+        written = RunSpec.from_json(json.loads((run_dir(tmp_path, one.study, one.id) / "spec.json").read_text()))
+        assert written == one
+    first, second = (run_dir(tmp_path, s.study, s.id) / "metrics.json" for s in (spec, twin))
+    assert first.read_bytes() == second.read_bytes()

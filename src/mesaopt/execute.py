@@ -15,7 +15,7 @@ import platform
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -177,10 +177,23 @@ def execute_run(
 
 @dataclass
 class Job:
-    """One unit of work: a run group fitted together, and which of its runs the sweep wants written."""
+    """One unit of work: a run group fitted together, which of its runs the sweep wants, and under which studies.
+
+    A run id can belong to several studies (identical task, learner, detectors and seed: the study name and axes are
+    not part of it). Such a run is fitted once; `deliver` maps each wanted id to the specs (study and axes) its record
+    is written under."""
 
     specs: list[dict[str, Any]]
     wanted: list[str]
+    deliver: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def records_for(self, records: list[RunRecord]) -> list[RunRecord]:
+        """Each wanted record once per study that asked for it, carrying that study's spec."""
+        out = []
+        for record in records:
+            targets = self.deliver.get(record.run_id) or [record.spec]
+            out.extend(replace(record, spec=target) for target in targets)
+        return out
 
 
 def _members(spec: RunSpec) -> list[RunSpec]:
@@ -196,13 +209,17 @@ def _members(spec: RunSpec) -> list[RunSpec]:
 
 def plan_jobs(specs: list[RunSpec]) -> list[Job]:
     """The jobs that produce `specs`: each spec's whole run group (as its study formed it), fitted even when only some
-    members are wanted, so a run's numbers never depend on which of its siblings a sweep still had to do."""
-    jobs: dict[tuple[str, str], Job] = {}
+    members are wanted, so a run's numbers never depend on which of its siblings a sweep still had to do. A group
+    wanted by several studies is one job whose records go to each of them."""
+    jobs: dict[str, Job] = {}
     for spec in specs:
-        members = _members(spec)  # a run id can belong to two studies (identical specs): each study gets its job
-        job = jobs.setdefault((spec.study, members[0].id), Job([m.to_json() for m in members], []))
+        members = _members(spec)
+        job = jobs.setdefault(members[0].id, Job([m.to_json() for m in members], []))
         if spec.id not in job.wanted:
             job.wanted.append(spec.id)
+        targets = job.deliver.setdefault(spec.id, [])
+        if all(t["study"] != spec.study for t in targets):
+            targets.append(spec.to_json())
     return list(jobs.values())
 
 
@@ -269,7 +286,7 @@ def run_job(job: Job, progress: Callable[..., None] = lambda *_: None, device: s
                 progress(run_id, step, total)
 
     wanted = set(job.wanted)
-    return [r for r in execute_group(job.specs, report, device) if r.run_id in wanted]
+    return job.records_for([r for r in execute_group(job.specs, report, device) if r.run_id in wanted])
 
 
 def _failed(spec: RunSpec, error: str) -> RunRecord:
@@ -277,7 +294,8 @@ def _failed(spec: RunSpec, error: str) -> RunRecord:
 
 
 def _wanted_specs(job: Job) -> list[RunSpec]:
-    return [RunSpec.from_json(s) for s in job.specs if s["id"] in job.wanted]
+    """Every spec the job was to deliver, one per study that asked for its run."""
+    return [RunSpec.from_json(target) for run_id in job.wanted for target in job.deliver.get(run_id, [])]
 
 
 def visible_gpus(device: str | None) -> int:
