@@ -115,3 +115,23 @@ def test_every_verdict_has_a_reason():
     mixed = frame({0: [0, 1, 2, 3], 1: [3, 2, 1, 0], 2: [0, 2, 1, 3], 3: [3, 1, 2, 0]})
     result = analyze(mixed, "m", "x", "increases")
     assert result.verdict == "inconclusive" and "not both on one side of 0" in result.reason
+
+
+def test_min_effect_contradicts_a_ruled_out_effect_only():
+    """An interval wholly below the smallest effect of interest contradicts; one reaching it does not."""
+    assert verdict("greater", (0, 0), (-0.01, 0.02), None) == "inconclusive"
+    assert verdict("greater", (0, 0), (-0.01, 0.02), None, min_effect=0.05) == "contradicted"
+    assert verdict("greater", (0, 0), (0.01, 0.02), None, min_effect=0.05) == "contradicted"
+    assert verdict("greater", (0, 0), (0.01, 0.2), None, min_effect=0.05) == "supported"
+    assert verdict("greater", (0, 0), (-0.01, 0.2), None, min_effect=0.05) == "inconclusive"
+    assert verdict("increases", (0.1, 0.9), (0.2, 0.3), None, min_effect=0.05) == "supported"
+    assert verdict("increases", (-0.5, 0.9), (-0.1, 0.03), None, min_effect=0.05) == "contradicted"
+    assert verdict("decreases", (-0.9, 0.5), (-0.03, 0.1), None, min_effect=0.05) == "contradicted"
+    assert verdict("decreases", (-0.9, 0.5), (-0.2, 0.1), None, min_effect=0.05) == "inconclusive"
+
+
+def test_min_effect_reason_names_the_bound():
+    flat_ish = frame({0: [0.0, 0.01, 0.0, 0.01], 1: [0.01, 0.0, 0.02, 0.0], 2: [0.0, 0.0, 0.01, 0.02]})
+    result = judge(flat_ish, "m", "x", "increases", min_effect=0.1)
+    assert result.verdict == "contradicted"
+    assert "+0.1, the smallest effect of interest" in result.reason

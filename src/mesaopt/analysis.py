@@ -56,6 +56,12 @@ VERDICT_RULES = {
         f"the mean at the smallest. With fewer than {MIN_SEEDS} seeds or fewer than two axis values the verdict is "
         "inconclusive."
     ),
+    "min_effect": (
+        "a directional hypothesis (increases, decreases, greater) may declare min_effect, the smallest change of the "
+        "metric that would count as the claimed effect: it is then contradicted also when the 95% interval of the "
+        "difference lies wholly below +min_effect in the claimed direction (an effect that large is ruled out), "
+        "even if the interval lies above 0; supported still needs the intervals on the claimed side of 0"
+    ),
     "untestable": (
         "before any interval: untestable when a learner the hypothesis is about solves, on average over seeds, less "
         f"than {TRAIN_SUCCESS_FLOOR} of its training instances in any condition (it did not learn what it was "
@@ -127,7 +133,21 @@ def _interval(samples: list[float]) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def verdict(direction: str, rho_ci: tuple[float, float], diff_ci: tuple[float, float], tolerance: float | None) -> str:
+def _ruled_out(direction: str, diff_ci: tuple[float, float], min_effect: float | None) -> bool:
+    """Whether the difference interval excludes every change of at least min_effect in the claimed direction."""
+    if min_effect is None:
+        return False
+    claimed_high = -diff_ci[0] if direction == "decreases" else diff_ci[1]
+    return claimed_high < min_effect
+
+
+def verdict(
+    direction: str,
+    rho_ci: tuple[float, float],
+    diff_ci: tuple[float, float],
+    tolerance: float | None,
+    min_effect: float | None = None,
+) -> str:
     """Apply the rule in VERDICT_RULES to the intervals."""
     if direction == "flat":
         lo, hi = diff_ci
@@ -138,10 +158,12 @@ def verdict(direction: str, rho_ci: tuple[float, float], diff_ci: tuple[float, f
         if lo > tolerance or hi < -tolerance:
             return "contradicted"
         return "inconclusive"
+    if math.isnan(diff_ci[0]):
+        return "inconclusive"
+    if _ruled_out(direction, diff_ci, min_effect):
+        return "contradicted"
     if direction == "greater":
         lo, hi = diff_ci
-        if math.isnan(lo):
-            return "inconclusive"
         return "supported" if lo > 0 else "contradicted" if hi < 0 else "inconclusive"
     bounds = [*rho_ci, *diff_ci]
     if any(math.isnan(b) for b in bounds):
@@ -165,12 +187,18 @@ def verdict_reason(
     diff_ci: tuple[float, float],
     tolerance: float | None,
     n_seeds: int,
+    min_effect: float | None = None,
 ) -> str:
     """One sentence saying which intervals gave the verdict (or why there are none)."""
     if n_seeds < MIN_SEEDS:
         return f"{n_seeds} seed(s) < {MIN_SEEDS}: no interval over seeds"
     if math.isnan(diff_ci[0]):
         return "fewer than two axis values in some resample: no interval"
+    if direction != "flat" and _ruled_out(direction, diff_ci, min_effect):
+        name = "contrast" if direction == "greater" else "difference"
+        side = f"-{min_effect:g}" if direction == "decreases" else f"+{min_effect:g}"
+        beyond = "above" if direction == "decreases" else "below"
+        return f"{name} CI {_span(diff_ci)} lies {beyond} {side}, the smallest effect of interest: ruled out"
     if direction == "flat":
         band = f"[-{tolerance:g}, +{tolerance:g}]"
         where = {"supported": "inside", "contradicted": "wholly outside"}.get(label, "partly outside")
@@ -223,11 +251,12 @@ def judge(
     tolerance: float | None = None,
     learned: pd.DataFrame | None = None,
     control: bool = False,
+    min_effect: float | None = None,
 ) -> HypothesisResult:
     """The verdict of one hypothesis: untestable when its premise fails (untestable_reason), else analyze's."""
     reason = untestable_reason(data, metric, direction, learned, control)
     if reason is None:
-        return analyze(data, metric, axis, direction, where, tolerance)
+        return analyze(data, metric, axis, direction, where, tolerance, min_effect=min_effect)
     nan = (math.nan, math.nan)
     n_seeds = len(np.unique(data["seed"])) if len(data) else 0
     return HypothesisResult(
@@ -254,6 +283,7 @@ def analyze(
     where: dict[str, Any] | None = None,
     tolerance: float | None = None,
     seed: int = 0,
+    min_effect: float | None = None,
 ) -> HypothesisResult:
     """Effect sizes and verdict from a table with columns seed, x (numeric axis position) and y (the metric)."""
     x = data["x"].to_numpy(dtype=float)
@@ -278,8 +308,8 @@ def analyze(
             rhos.append(spearman(x[idx], y[idx]))
             diffs.append(endpoint_difference(x[idx], y[idx]))
         rho_ci, diff_ci = _interval(rhos), _interval(diffs)
-    label = verdict(direction, rho_ci, diff_ci, tolerance) if enough else "inconclusive"
-    reason = verdict_reason(label, direction, rho_ci, diff_ci, tolerance, len(unique_seeds))
+    label = verdict(direction, rho_ci, diff_ci, tolerance, min_effect) if enough else "inconclusive"
+    reason = verdict_reason(label, direction, rho_ci, diff_ci, tolerance, len(unique_seeds), min_effect)
     if len(unique_seeds) >= MIN_SEEDS and not enough:
         reason = "fewer than two axis values: no effect to measure"
     low = data.loc[data["x"].idxmin(), "label"] if len(data) else None

@@ -35,6 +35,12 @@ class Hypothesis(BaseModel):
     )
     where: dict[str, Scalar] = Field(default_factory=dict, description="fixed values of other axes")
     tolerance: float | None = Field(default=None, ge=0, description="for flat: largest change that counts as none")
+    min_effect: float | None = Field(
+        default=None,
+        ge=0,
+        description="for increases / decreases / greater: the smallest change that counts as the claimed effect; "
+        "an interval that rules it out contradicts the hypothesis",
+    )
     label: str = Field(default="", description="a short name for the report")
     essay: bool = Field(
         default=False, description="states the essay's own prediction: the report lists it where the verdict differs"
@@ -71,6 +77,8 @@ class Hypothesis(BaseModel):
             raise ValueError("a flat hypothesis needs a tolerance")
         if self.direction == "greater" and self.contrast is None:
             raise ValueError("a 'greater' hypothesis names the two axis values it compares: contrast = [A, B]")
+        if self.min_effect is not None and self.direction == "flat":
+            raise ValueError("min_effect is for directional hypotheses; a flat one states its tolerance")
         if self.contrast is not None and self.direction in ("increases", "decreases"):
             raise ValueError("a contrast is judged with direction 'greater' (or 'flat'), not a trend")
         return self

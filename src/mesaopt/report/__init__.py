@@ -234,7 +234,9 @@ def _hypothesis_piece(study: Study, hyp, i: int, subset: pd.DataFrame, figure_di
     conditions = [a for a in study.axes if a not in hyp.where]
     only = next(iter(study.body.learners))
     learned = learned_frame(subset, conditions, only) if hyp.check_learning else None
-    result = judge(data, hyp.metric, hyp.axis, hyp.direction, hyp.where, hyp.tolerance, learned, hyp.control)
+    result = judge(
+        data, hyp.metric, hyp.axis, hyp.direction, hyp.where, hyp.tolerance, learned, hyp.control, hyp.min_effect
+    )
     piece = {"result": _json_safe(result.as_dict()), "caption": "", "file": ""}
     if data.empty:
         return piece
@@ -333,6 +335,8 @@ def _hypothesis_text(hyp) -> str:
         text = f"{hyp.metric} is greater at {hyp.axis}={a} than at {b}"
         if hyp.direction == "flat":
             text = f"{hyp.metric} at {hyp.axis}={a} stays within ±{hyp.tolerance} of its value at {b}"
+    if hyp.min_effect is not None:
+        text += f" by at least {hyp.min_effect:g}"
     if hyp.control:
         text += " [control]"
     return f"{hyp.label + ': ' if hyp.label else ''}{text}{f' ({where})' if where else ''}"
