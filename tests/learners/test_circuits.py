@@ -8,20 +8,13 @@ import pytest
 from mesaopt.execute import execute_run
 from mesaopt.learners import fit_learner
 from mesaopt.learners.base import no_progress
-from mesaopt.learners.circuits import (
-    OUTPUTS,
-    candidate_tests,
-    depth,
-    evaluate,
-    generate_and_test,
-    size,
-    target_table,
-)
+from mesaopt.learners.circuits import depth, evaluate, generate_and_test, size
 from mesaopt.learners.circuits import (
     tests_computed as share_of_tests,
 )
 from mesaopt.study import load_study
 from mesaopt.tasks import build_task
+from mesaopt.tasks.boolean import OUTPUTS, candidate_tests, target_table
 from tests.conftest import STUDIES
 
 

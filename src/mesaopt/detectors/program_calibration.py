@@ -16,11 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 from mesaopt.detectors.battery import Case
+from mesaopt.dsl import H1_ADD, H1_MUL, Node
 from mesaopt.learners.programs.algorithm import ProgramAlgorithm
-from mesaopt.learners.programs.dsl import H1_ADD, H1_MUL, Node
 from mesaopt.learners.programs.interpret import run
 from mesaopt.learners.programs.learners import stored_answers
-from mesaopt.learners.programs.tasks import structures
+from mesaopt.tasks.words import structures
 
 TASKS = {
     "hash": {"name": "hash_inversion", "bits": 8, "pool_size": 16, "eval_size": 64},

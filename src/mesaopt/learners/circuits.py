@@ -23,65 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mesaopt.learners.base import Progress
 from mesaopt.learners.programs.enumerate import LevelSearch
-from mesaopt.tasks.base import TaskConfig, derive
+from mesaopt.tasks.boolean import INPUTS, BooleanTask, candidate_tests
 
 GATES = ("and", "or", "xor")
 MAX_MINIMAL = 10_000
 """Minimal formulas kept for labelling (all of them on every problem here; a cap on memory for larger ones)."""
 CHUNK_PAIRS = 1 << 20
 """Gate inputs combined per NumPy batch (bounds memory at a few tens of MB)."""
-SBOX3 = (0, 1, 3, 6, 7, 4, 5, 2)
-"""A nonlinear 3-bit S-box (PRINTcipher's): every output bit of it and of its inverse has degree 2."""
-HASH_KEY = 5
-"""The key of the 3-bit hash h(x) = SBOX3[x xor key] (a bijection for any key)."""
-
-Problem = Literal["parity", "majority", "hash_inversion", "sat"]
-INPUTS: dict[str, int] = {"parity": 4, "majority": 3, "hash_inversion": 3, "sat": 4}
-OUTPUTS: dict[str, int] = {"parity": 1, "majority": 1, "hash_inversion": 3, "sat": 2}
-
-
-def _bits(row: int, n: int) -> list[int]:
-    return [(row >> i) & 1 for i in range(n)]
-
-
-def keyed_hash(x: int) -> int:
-    """h(x) = SBOX3[x xor HASH_KEY]."""
-    return SBOX3[x ^ HASH_KEY]
-
-
-def _sat_clause(row: int, assignment: int) -> int:
-    """Input row: literal i (i = 0, 1) is variable bit 2i and negation bit 2i + 1; value of the clause."""
-    bits = _bits(row, 4)
-    values = _bits(assignment, 2)
-    return int(any(values[bits[2 * i]] ^ bits[2 * i + 1] for i in range(2)))
-
-
-def answer(problem: str, row: int) -> int:
-    """The problem's full answer word on one input row."""
-    n = INPUTS[problem]
-    bits = _bits(row, n)
-    if problem == "parity":
-        return sum(bits) & 1
-    if problem == "majority":
-        return int(sum(bits) >= 2)
-    if problem == "hash_inversion":
-        return next(x for x in range(8) if keyed_hash(x) == row)
-    return next((a for a in range(4) if _sat_clause(row, a)), 0)
-
-
-def candidate_tests(problem: str) -> list[int]:
-    """Truth tables of the test of each candidate (empty for problems that are not search-shaped)."""
-    rows = range(1 << INPUTS[problem])
-    if problem == "hash_inversion":
-        return [sum(1 << r for r in rows if keyed_hash(x) == r) for x in range(8)]
-    if problem == "sat":
-        return [sum(1 << r for r in rows if _sat_clause(r, a)) for a in range(4)]
-    return []
-
-
-def target_table(problem: str, bit: int) -> int:
-    """Packed truth table of output bit `bit`."""
-    return sum(((answer(problem, r) >> bit) & 1) << r for r in range(1 << INPUTS[problem]))
 
 
 @dataclass(frozen=True)
@@ -251,48 +199,6 @@ def generate_and_test(problem: str, bit: int) -> tuple:
             picked = ("or", picked, ("and", test, ("not", earlier)))
         earlier = ("or", earlier, test)
     return picked
-
-
-class BooleanConfig(TaskConfig):
-    """One output bit of a small boolean problem."""
-
-    problem: Problem = Field(default="parity", description="which problem (see mesaopt.learners.circuits)")
-    bit: int = Field(default=0, ge=0, le=2, description="which output bit of the problem's answer")
-
-
-class BooleanTask:
-    """All input rows of the problem at once; the answer is the chosen output bit."""
-
-    def __init__(self, config: BooleanConfig, seed: np.random.SeedSequence) -> None:
-        if config.bit >= OUTPUTS[config.problem]:
-            raise ValueError(
-                f"problem {config.problem!r} has {OUTPUTS[config.problem]} output bits, not bit {config.bit}"
-            )
-        self.config, self.seed = config, seed
-        self.n = INPUTS[config.problem]
-        self.target = target_table(config.problem, config.bit)
-        self.rows = np.arange(1 << self.n)
-
-    def train_pool(self) -> np.ndarray:
-        return self.rows
-
-    def sample_train(self, count: int, rng: np.random.Generator) -> np.ndarray:
-        return rng.choice(self.rows, size=count)
-
-    def novel(self, count: int | None = None) -> np.ndarray:
-        return self.rows
-
-    def harder(self, count: int | None = None) -> np.ndarray:
-        return self.rows
-
-    def solutions(self, batch: np.ndarray) -> np.ndarray:
-        return (self.target >> np.asarray(batch)) & 1
-
-    def success(self, batch: np.ndarray, outputs: np.ndarray) -> np.ndarray:
-        return np.asarray(outputs) == self.solutions(batch)
-
-    def generator(self, name: str) -> np.random.Generator:
-        return np.random.default_rng(derive(self.seed, f"generator:{name}"))
 
 
 class MinimalCircuit:

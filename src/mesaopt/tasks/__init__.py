@@ -30,15 +30,15 @@ class TaskEntry:
 
 BUILTIN_TASKS: dict[str, TaskEntry] = {
     "hash_inversion": TaskEntry(
-        "mesaopt.learners.programs.tasks:HashInversionConfig",
-        "mesaopt.learners.programs.tasks:HashInversionTask",
+        "mesaopt.tasks.words:HashInversionConfig",
+        "mesaopt.tasks.words:HashInversionTask",
         "find x with h(x) = y for a cheap hash; store or search",
         "word",
         "mesaopt.detectors.program_battery:WORD_BATTERY",
     ),
     "deploy": TaskEntry(
-        "mesaopt.learners.programs.tasks:DeployConfig",
-        "mesaopt.learners.programs.tasks:DeployTask",
+        "mesaopt.tasks.words:DeployConfig",
+        "mesaopt.tasks.words:DeployTask",
         "seed 003: training/deployment episodes, readable objective",
         "word",
         "mesaopt.detectors.program_battery:WORD_BATTERY",
@@ -65,8 +65,8 @@ BUILTIN_TASKS: dict[str, TaskEntry] = {
         "mesaopt.detectors.games_battery:GAMES_BATTERY",
     ),
     "boolean": TaskEntry(
-        "mesaopt.learners.circuits:BooleanConfig",
-        "mesaopt.learners.circuits:BooleanTask",
+        "mesaopt.tasks.boolean:BooleanConfig",
+        "mesaopt.tasks.boolean:BooleanTask",
         "one output bit of a small boolean problem, all input rows; ground truth exhaustive minimal formulas",
         "boolean",
     ),

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from mesaopt.learners.programs.dsl import BINARY, BODY_BITS, MAIN_BITS, UNARY, Dsl, const_bits, gamma_bits
+from mesaopt.dsl import BINARY, BODY_BITS, MAIN_BITS, UNARY, Dsl, const_bits, gamma_bits
 from mesaopt.learners.programs.enumerate import EnumConfig, Enumerator, levin_select
 from mesaopt.learners.programs.interpret import run
 

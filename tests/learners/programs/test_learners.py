@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from mesaopt.dsl import decode
 from mesaopt.learners import fit_learner
 from mesaopt.learners.base import LearnedAlgorithm, no_progress
 from mesaopt.learners.programs.costs import measured_costs
-from mesaopt.learners.programs.dsl import decode
 from mesaopt.learners.programs.interpret import run
 from mesaopt.learners.programs.learners import COMPETITORS, winning_interval
-from mesaopt.learners.programs.tasks import DeployConfig, DeployTask, structures
 from mesaopt.tasks import build_task
+from mesaopt.tasks.words import DeployConfig, DeployTask, structures
 from mesaopt.theory.priors import COMPONENTS, STRUCTURES
 
 

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from mesaopt.learners.programs.dsl import gamma_bits
+from mesaopt.dsl import gamma_bits
 from mesaopt.learners.programs.maze import ENUM_MAX_DEPTH, MazeDsl, feature_key, moves_of, run, structural_label
 from mesaopt.learners.programs.maze_search import FEATURES, MazeEnumConfig, MazeEnumerator, enumerate_maze, pack
 from mesaopt.tasks.maze import MazeConfig, MazeTask, path_cells, shortest_path

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from mesaopt.learners.programs.dsl import LABELS, Dsl, Node, encode, show, structural_label
+from mesaopt.dsl import LABELS, Dsl, Node, encode, show, structural_label
 from mesaopt.learners.programs.interpret import run
 
 NO_ANSWER = -1

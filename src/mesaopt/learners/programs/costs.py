@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mesaopt.learners.programs.interpret import run
-from mesaopt.learners.programs.tasks import DeployConfig, DeployTask, structures
+from mesaopt.tasks.words import DeployConfig, DeployTask, structures
 
 
 def measured_costs(bits: int = 6, key_words: int = 1, episodes: int = 32, seed: int = 0) -> dict[str, dict[str, float]]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mesaopt.learners.programs.dsl import BINARY, BODY_BITS, MAIN_BITS, UNARY, Dsl, Node, const_bits, gamma_bits
+from mesaopt.dsl import BINARY, BODY_BITS, MAIN_BITS, UNARY, Dsl, Node, const_bits, gamma_bits
 from mesaopt.learners.programs.interpret import run, search_result
 
 CHUNK_ROWS = 1 << 17

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from mesaopt.learners.programs.dsl import BINARY, Dsl, Node
+from mesaopt.dsl import BINARY, Dsl, Node
 
 
 def run_body(dsl: Dsl, body: Node, xs: np.ndarray) -> tuple[np.ndarray, int]:

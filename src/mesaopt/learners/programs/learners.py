@@ -9,14 +9,14 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from mesaopt.dsl import Node, structural_label
 from mesaopt.learners.base import Progress
 from mesaopt.learners.programs.algorithm import ProgramAlgorithm, score
-from mesaopt.learners.programs.dsl import Node, structural_label
 from mesaopt.learners.programs.enumerate import EnumConfig, Enumerator, levin_select
 from mesaopt.learners.programs.interpret import run, run_body
 from mesaopt.learners.programs.local import Sampler, genetic, hill_climb, loss
-from mesaopt.learners.programs.tasks import DeployTask, WordTask, structures
 from mesaopt.limits import MAX_CURVE_POINTS, MAX_LEVEL, MAX_POPULATION, bounded
+from mesaopt.tasks.words import DeployTask, WordTask, structures
 
 TASKS = ("hash_inversion", "deploy")
 DEFAULT_TRAIN = 16

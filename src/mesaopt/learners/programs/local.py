@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mesaopt.learners.programs.dsl import BINARY, BODY_BITS, MAIN_BITS, UNARY, Dsl, Node
+from mesaopt.dsl import BINARY, BODY_BITS, MAIN_BITS, UNARY, Dsl, Node
 from mesaopt.learners.programs.interpret import run
 
 MAX_DEPTH = 4

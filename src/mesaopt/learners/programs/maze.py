@@ -56,7 +56,7 @@ from functools import cached_property
 
 import numpy as np
 
-from mesaopt.learners.programs.dsl import gamma_bits
+from mesaopt.dsl import gamma_bits
 from mesaopt.learners.programs.interpret import table_steps
 from mesaopt.tasks.maze_grid import GOAL, MOVES, OPEN, START, cell_position
 

@@ -18,9 +18,9 @@ import math
 
 import numpy as np
 
+from mesaopt.dsl import gamma_bits
 from mesaopt.learners.base import Progress
 from mesaopt.learners.programs.algorithm import label_metrics
-from mesaopt.learners.programs.dsl import gamma_bits
 from mesaopt.learners.programs.maze import (
     ALL_MOVES,
     MOVESET_BITS,

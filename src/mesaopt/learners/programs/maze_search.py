@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mesaopt.learners.programs.dsl import gamma_bits
+from mesaopt.dsl import gamma_bits
 from mesaopt.learners.programs.enumerate import CHUNK_ROWS, EnumResult, LevelSearch
 from mesaopt.learners.programs.local import Evaluate, genetic, hill_climb
 from mesaopt.learners.programs.maze import (

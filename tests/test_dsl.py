@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mesaopt.learners.programs.dsl import BODY_BITS, MAIN_BITS, Dsl, decode, encode, structural_label
+from mesaopt.dsl import BODY_BITS, MAIN_BITS, Dsl, decode, encode, structural_label
 from mesaopt.learners.programs.interpret import run
 from mesaopt.learners.programs.local import Sampler
 

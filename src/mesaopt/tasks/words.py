@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import Field
 
-from mesaopt.learners.programs.dsl import Dsl, Node
+from mesaopt.dsl import Dsl, Node
 from mesaopt.limits import MAX_EVAL_SIZE, bounded
 from mesaopt.tasks.base import INF, PoolSize, TaskConfig, derive
 
