@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from mesaopt.learners.programs.dsl import Dsl
+from mesaopt.dsl import Dsl
 from mesaopt.learners.programs.enumerate import EnumConfig, Enumerator
 from mesaopt.learners.programs.interpret import run
 from mesaopt.learners.programs.local import Sampler

@@ -87,3 +87,15 @@ def test_tasks_never_import_learners_or_detectors_when_they_load():
         if m.startswith("mesaopt.tasks")
     }
     assert {m: t for m, t in wrong.items() if t} == {}
+
+
+def test_every_builtin_task_lives_in_tasks():
+    """The task registry names only modules of mesaopt.tasks (a task is never defined inside a learner)."""
+    from mesaopt.tasks import BUILTIN_TASKS
+
+    places = {
+        name: (entry.__dict__.get("_lazy_config"), entry.__dict__.get("_lazy_build"))
+        for name, entry in BUILTIN_TASKS.items()
+    }
+    assert all(isinstance(p, str) for pair in places.values() for p in pair), places
+    assert {n: pair for n, pair in places.items() if not all(p.startswith("mesaopt.tasks.") for p in pair)} == {}
