@@ -220,3 +220,18 @@ def test_a_spec_shared_by_two_studies_is_fitted_once_and_written_to_both(tmp_pat
         assert written == one
     first, second = (run_dir(tmp_path, s.study, s.id) / "metrics.json" for s in (spec, twin))
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_run_done_by_another_study_is_copied_not_fitted_again(tmp_path):
+    study = load_study(STUDIES / "smoke_lookup_vs_bfs.toml", "smoke")
+    spec = study.runs()[0]
+    execute_plan(tmp_path, plan_sweep(tmp_path, [spec], retry_failed=False), workers=1)
+    twin = RunSpec.from_json({**spec.to_json(), "study": "another_study", "axes": {"other": 1}})
+    plan = plan_sweep(tmp_path, [twin], retry_failed=False)
+    assert (plan.copied, plan.done, plan.to_run) == (1, 1, [])
+    assert run_state(tmp_path, twin.study, twin.id)[0] is RunState.DONE
+    source, copy = (run_dir(tmp_path, s.study, s.id) for s in (spec, twin))
+    assert RunSpec.from_json(json.loads((copy / "spec.json").read_text())) == twin
+    for name in ("metrics.json", "artifacts.safetensors"):
+        assert (source / name).read_bytes() == (copy / name).read_bytes()
+    assert plan_sweep(tmp_path, [twin], retry_failed=False).copied == 0

@@ -249,7 +249,8 @@ def _sweep(
     for reason in plan.corrupt:
         console.print(f"[yellow]re-running a corrupt run directory:[/] {reason}")
     console.print(
-        f"{len(specs)} runs in {len(chosen)} studies at scale {scale.value}: {plan.done} already done, "
+        f"{len(specs)} runs in {len(chosen)} studies at scale {scale.value}: {plan.done} already done"
+        f"{f' ({plan.copied} copied from another study that had the same run)' if plan.copied else ''}, "
         f"{plan.failed} failed before (kept; --retry-failed reruns them), {len(plan.to_run)} to run"
     )
     study_of = {s.id: s.study for s in plan.to_run}

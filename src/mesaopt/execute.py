@@ -25,7 +25,7 @@ import numpy as np
 from mesaopt import __version__
 from mesaopt.learners.base import Progress, no_progress, training_metrics
 from mesaopt.pool import run_pool
-from mesaopt.store import RunRecord, RunState, clean_temporary, run_state, write_run
+from mesaopt.store import RunRecord, RunState, clean_temporary, copy_run, find_done_elsewhere, run_state, write_run
 from mesaopt.study import RunSpec
 from mesaopt.tasks.base import derive
 
@@ -412,16 +412,24 @@ class SweepPlan:
     to_run: list[RunSpec] = field(default_factory=list)
     done: int = 0
     failed: int = 0
+    copied: int = 0
+    """Runs another study of the store had already done (the same id): copied, not fitted again."""
     corrupt: list[str] = field(default_factory=list)
 
 
 def plan_sweep(root: Path, specs: list[RunSpec], retry_failed: bool) -> SweepPlan:
-    """Skip DONE runs (and failed ones unless retrying); re-run anything partial or corrupt."""
+    """Skip DONE runs (and failed ones unless retrying); copy a run another study already did; re-run anything partial
+    or corrupt."""
     clean_temporary(root)
     plan = SweepPlan()
     for spec in specs:
         state, reason = run_state(root, spec.study, spec.id)
-        if state is RunState.DONE:
+        source = find_done_elsewhere(root, spec.study, spec.id) if state is not RunState.DONE else None
+        if source is not None:
+            copy_run(source, root, spec.to_json())
+            plan.copied += 1
+            plan.done += 1
+        elif state is RunState.DONE:
             plan.done += 1
         elif state is RunState.FAILED and not retry_failed:
             plan.failed += 1

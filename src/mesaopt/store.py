@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
+from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 
 from mesaopt.locks import TMP_PREFIX, is_stale, tmp_name
@@ -171,6 +172,30 @@ def read_run(path: Path) -> RunRecord:
         wall_s=info.wall_s,
         environment=environment,
     )
+
+
+def find_done_elsewhere(root: Path, study: str, run_id: str) -> Path | None:
+    """A complete, successful directory of run `run_id` that another study of the store holds (identical specs
+    share an id), or None."""
+    if not root.is_dir():
+        return None
+    for other in sorted(p for p in root.iterdir() if p.is_dir() and p.name != study and not p.name.startswith(".")):
+        if (other / run_id / DONE).is_file() and run_state(root, other.name, run_id)[0] is RunState.DONE:
+            return other / run_id
+    return None
+
+
+def copy_run(source: Path, root: Path, spec: dict[str, Any]) -> Path:
+    """Write the run at `source` again under `spec` (another study's name and axes for the same run id)."""
+    record = read_run(source)
+    if record.spec["id"] != spec["id"]:
+        raise ValueError(f"{source} holds run {record.spec['id']}, not {spec['id']}")
+    artifacts = source / "artifacts.safetensors"
+    if artifacts.is_file():
+        record.artifacts = load_safetensors(artifacts.read_bytes())
+    record.spec = spec
+    record.log += f"\n(copied from {source.parent.name}/{source.name}: the same run, fitted once)\n"
+    return write_run(root, record)
 
 
 def clean_temporary(root: Path) -> int:
