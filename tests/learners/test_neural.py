@@ -147,6 +147,7 @@ def test_recurrent_options_train(maze):
         {"tied": False, "progressive": False},
         {"deep_supervision": True},
         {"cell": "norm", "open_only": True, "horizon": 3.0},
+        {"stateful": True, "cell": "norm", "open_only": True, "horizon": 3.0},
     )
     for extra in options:
         config = entry.config.model_validate({**SMOKE["recurrent"], **extra})
@@ -155,6 +156,47 @@ def test_recurrent_options_train(maze):
         assert solver.train_metrics["loss"][0] > solver.train_metrics["final_loss"]
         if "ponder_cost" in extra:
             assert 1 <= solver.train_metrics["expected_steps"] <= SMOKE["recurrent"]["iterations"]
+
+
+def test_a_stateful_group_fitted_one_by_one_carries_no_memory_from_one_member_to_the_next():
+    """Stateful nets cannot be stacked, so a group trains its members in turn with one loss function: each must
+    start with no memory, exactly as when fitted alone."""
+    seeds = [np.random.SeedSequence(s) for s in (0, 1)]
+    tasks = [build_task("maze", {"size": 3, "pool_size": 8, "eval_size": 8}, s) for s in seeds]
+    entry = LEARNERS["recurrent"]
+    config = entry.config.model_validate({**SMOKE["recurrent"], "steps": 6, "stateful": True, "cell": "norm"})
+    together = fit_neural_many("recurrent", config, tasks, seeds)
+    for solver, task, seed in zip(together, tasks, seeds, strict=True):
+        alone = entry.fit(config, task, seed, lambda *_: None)
+        assert solver.train_metrics["loss"] == alone.train_metrics["loss"]
+
+
+def test_the_stateful_loss_starts_from_the_carried_state_unless_the_memory_is_wiped(maze):
+    from mesaopt.learners.neural import STATE_RESET, STATE_STREAM, make_loss
+
+    config = LEARNERS["recurrent"].config.model_validate({**SMOKE["recurrent"], "stateful": True, "progressive": False})
+    seen: list[torch.Tensor | None] = []
+
+    def model(x, iterations=None, state=None, start=0, output="logits"):
+        if output == "state":
+            seen.append(state)
+            return torch.full((len(x), 2, *x.shape[2:]), float(len(seen)))
+        return state[:, 0]
+
+    loss_fn = make_loss("recurrent", config)
+    x = torch.from_numpy(np.asarray(maze.novel(4).inputs)).float()
+    y = torch.zeros(4, *x.shape[2:])
+    steps = range(12)
+    for step in steps:
+        loss_fn(model, (x, y), step)
+    wiped = [np.random.default_rng([STATE_STREAM, step]).random() < STATE_RESET for step in steps]
+    assert 0 < sum(wiped) < len(wiped)
+    assert seen[0] is None
+    for step in steps[1:]:
+        if wiped[step]:
+            assert seen[step] is None
+        else:
+            torch.testing.assert_close(seen[step], torch.tanh(torch.full_like(seen[step], float(step))))
 
 
 def test_the_progressive_prefix_grows_from_t_to_horizon_t():

@@ -154,7 +154,10 @@ class RecurrentConfig(NeuralConfig):
     ponder_cost: float | None = Field(
         default=None, ge=0, description="learned halting with this cost per expected step; None: no halting"
     )
-    stateful: bool = Field(default=False, description="carry the state from one episode (batch) to the next")
+    stateful: bool = Field(
+        default=False,
+        description="carry the state from one episode (batch) to the next; training wipes it before half the batches",
+    )
 
     kind: ClassVar[str] = "recurrent"
 
