@@ -279,3 +279,23 @@ def test_solve_at_equals_one_solve_per_count():
     counts = [1, 8, 2, 3, 8]
     for answer, n in zip(solve_at(net, batch, counts), counts, strict=True):
         assert (answer == net.solve(batch, n)).all()
+
+
+def test_ponder_cost_off_is_no_halting_and_the_same_config():
+    """A sweep writes "off" for no halting (TOML has no null); it must resolve to exactly the default config, so that
+    a run with halting switched off shares its id with the same net written without ponder_cost."""
+    config = LEARNERS["recurrent"].config
+    assert config.model_validate({"ponder_cost": "off"}).model_dump() == config().model_dump()
+    assert config.model_validate({"ponder_cost": 0.0}).ponder_cost == 0.0
+    with pytest.raises(ValueError):
+        config.model_validate({"ponder_cost": "none"})
+
+
+def test_weight_decay_lowers_the_reported_weight_norm(maze):
+    entry = LEARNERS["recurrent"]
+    norms = []
+    for decay in (0.0, 30.0):
+        config = entry.config.model_validate({**SMOKE["recurrent"], "weight_decay": decay, "lr": 0.01})
+        solver = entry.fit(config, maze, np.random.SeedSequence(0), lambda *_: None)
+        norms.append(solver.train_metrics["weight_norm"])
+    assert norms[1] < norms[0]

@@ -302,6 +302,8 @@ class NeuralSolver:
 
 
 def _summary(result: TrainResult) -> dict[str, Any]:
+    """The training curves and their end values; `weight_norm` is the L2 norm of all trained parameters (what weight
+    decay shrinks)."""
     history = result.history
     out: dict[str, Any] = {"loss": history["loss"], "final_loss": float(np.mean(history["loss"][-10:]))}
     if "exact" in history:
@@ -309,6 +311,7 @@ def _summary(result: TrainResult) -> dict[str, Any]:
     if "expected_steps" in history:
         out["expected_steps"] = float(np.mean(history["expected_steps"][-10:]))
     out["steps_run"] = float(result.stopped_at)
+    out["weight_norm"] = float(torch.sqrt(sum(p.detach().pow(2).sum() for p in result.module.parameters())))
     return out
 
 
