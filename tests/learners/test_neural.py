@@ -147,6 +147,7 @@ def test_recurrent_options_train(maze):
         {"tied": False, "progressive": False},
         {"deep_supervision": True},
         {"cell": "norm", "open_only": True, "horizon": 3.0},
+        {"stateful": True, "cell": "norm", "open_only": True, "horizon": 3.0},
     )
     for extra in options:
         config = entry.config.model_validate({**SMOKE["recurrent"], **extra})
@@ -155,6 +156,47 @@ def test_recurrent_options_train(maze):
         assert solver.train_metrics["loss"][0] > solver.train_metrics["final_loss"]
         if "ponder_cost" in extra:
             assert 1 <= solver.train_metrics["expected_steps"] <= SMOKE["recurrent"]["iterations"]
+
+
+def test_a_stateful_group_fitted_one_by_one_carries_no_memory_from_one_member_to_the_next():
+    """Stateful nets cannot be stacked, so a group trains its members in turn with one loss function: each must
+    start with no memory, exactly as when fitted alone."""
+    seeds = [np.random.SeedSequence(s) for s in (0, 1)]
+    tasks = [build_task("maze", {"size": 3, "pool_size": 8, "eval_size": 8}, s) for s in seeds]
+    entry = LEARNERS["recurrent"]
+    config = entry.config.model_validate({**SMOKE["recurrent"], "steps": 6, "stateful": True, "cell": "norm"})
+    together = fit_neural_many("recurrent", config, tasks, seeds)
+    for solver, task, seed in zip(together, tasks, seeds, strict=True):
+        alone = entry.fit(config, task, seed, lambda *_: None)
+        assert solver.train_metrics["loss"] == alone.train_metrics["loss"]
+
+
+def test_the_stateful_loss_starts_from_the_carried_state_unless_the_memory_is_wiped(maze):
+    from mesaopt.learners.neural import STATE_RESET, STATE_STREAM, make_loss
+
+    config = LEARNERS["recurrent"].config.model_validate({**SMOKE["recurrent"], "stateful": True, "progressive": False})
+    seen: list[torch.Tensor | None] = []
+
+    def model(x, iterations=None, state=None, start=0, output="logits"):
+        if output == "state":
+            seen.append(state)
+            return torch.full((len(x), 2, *x.shape[2:]), float(len(seen)))
+        return state[:, 0]
+
+    loss_fn = make_loss("recurrent", config)
+    x = torch.from_numpy(np.asarray(maze.novel(4).inputs)).float()
+    y = torch.zeros(4, *x.shape[2:])
+    steps = range(12)
+    for step in steps:
+        loss_fn(model, (x, y), step)
+    wiped = [np.random.default_rng([STATE_STREAM, step]).random() < STATE_RESET for step in steps]
+    assert 0 < sum(wiped) < len(wiped)
+    assert seen[0] is None
+    for step in steps[1:]:
+        if wiped[step]:
+            assert seen[step] is None
+        else:
+            torch.testing.assert_close(seen[step], torch.tanh(torch.full_like(seen[step], float(step))))
 
 
 def test_the_progressive_prefix_grows_from_t_to_horizon_t():
@@ -237,3 +279,23 @@ def test_solve_at_equals_one_solve_per_count():
     counts = [1, 8, 2, 3, 8]
     for answer, n in zip(solve_at(net, batch, counts), counts, strict=True):
         assert (answer == net.solve(batch, n)).all()
+
+
+def test_ponder_cost_off_is_no_halting_and_the_same_config():
+    """A sweep writes "off" for no halting (TOML has no null); it must resolve to exactly the default config, so that
+    a run with halting switched off shares its id with the same net written without ponder_cost."""
+    config = LEARNERS["recurrent"].config
+    assert config.model_validate({"ponder_cost": "off"}).model_dump() == config().model_dump()
+    assert config.model_validate({"ponder_cost": 0.0}).ponder_cost == 0.0
+    with pytest.raises(ValueError):
+        config.model_validate({"ponder_cost": "none"})
+
+
+def test_weight_decay_lowers_the_reported_weight_norm(maze):
+    entry = LEARNERS["recurrent"]
+    norms = []
+    for decay in (0.0, 30.0):
+        config = entry.config.model_validate({**SMOKE["recurrent"], "weight_decay": decay, "lr": 0.01})
+        solver = entry.fit(config, maze, np.random.SeedSequence(0), lambda *_: None)
+        norms.append(solver.train_metrics["weight_norm"])
+    assert norms[1] < norms[0]

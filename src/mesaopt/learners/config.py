@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mesaopt.limits import (
     MAX_BATCH,
@@ -29,6 +29,10 @@ Cell = Literal["relu", "norm"]
 """The recurrent cells: residual ReLU, and residual ReLU with each grid cell's state rescaled to unit RMS."""
 
 CELLS: tuple[str, ...] = get_args(Cell)
+
+PONDER_OFF = "off"
+"""The recurrent learner's `ponder_cost` written as a string for "no halting" (None): TOML has no null, so a sweep
+that switches halting off at some of its points names it so."""
 
 
 class SGDConfig(BaseModel):
@@ -152,11 +156,21 @@ class RecurrentConfig(NeuralConfig):
         default=False, description="loss averaged over read-outs of the last half of the iterations (not progressive)"
     )
     ponder_cost: float | None = Field(
-        default=None, ge=0, description="learned halting with this cost per expected step; None: no halting"
+        default=None,
+        ge=0,
+        description=f"learned halting with this cost per expected step; None (or {PONDER_OFF!r}): no halting",
     )
-    stateful: bool = Field(default=False, description="carry the state from one episode (batch) to the next")
+    stateful: bool = Field(
+        default=False,
+        description="carry the state from one episode (batch) to the next; training wipes it before half the batches",
+    )
 
     kind: ClassVar[str] = "recurrent"
+
+    @field_validator("ponder_cost", mode="before")
+    @classmethod
+    def _ponder_off(cls, value: Any) -> Any:
+        return None if value == PONDER_OFF else value
 
     def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
         from mesaopt.learners.models.recurrent import RecurrentNet

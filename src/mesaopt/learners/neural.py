@@ -34,6 +34,14 @@ BITS_PER_PARAMETER = 32
 PROGRESSIVE_STREAM = 0x5EED
 """Seeds the per-step draw of progressive-loss iteration counts; the same for every seed of a run group."""
 
+STATE_STREAM = 0x57A7E
+"""Seeds the per-step draw of whether a stateful net's memory is wiped before the batch (the same for every seed)."""
+
+STATE_RESET = 0.5
+"""Chance that a stateful net starts a training batch from a wiped memory (its own embedding of the maze) rather
+than the state carried from the previous batch. At test the first batch a solver meets has no predecessor, so the
+net must know both starts; half and half trains it on each equally, fixed before any run was looked at."""
+
 SOLVE_CHUNK = 256
 """Instances per forward pass when solving, to bound memory on large evaluation sets."""
 
@@ -100,6 +108,14 @@ def prefix_bound(config: NeuralConfig, step: int) -> int:
     return int(total + grown * (horizon - 1) * total)
 
 
+def progressive_counts(config: NeuralConfig, step: int) -> tuple[int, int]:
+    """The progressive loss's draw at this step: n iterations without grad, then k in [1, T - n] with grad."""
+    total = config.iterations
+    rng = np.random.default_rng([PROGRESSIVE_STREAM, step])
+    n = int(rng.integers(0, prefix_bound(config, step)))
+    return n, int(rng.integers(1, total - min(n, total - 1) + 1))
+
+
 def make_loss(kind: str, config: NeuralConfig):
     """The loss function for sgd: per-cell BCE, with the recurrent options (progressive, ponder, stateful)."""
     recurrent = kind == "recurrent" or (kind == "hypernet" and config.target == "recurrent")
@@ -114,9 +130,17 @@ def make_loss(kind: str, config: NeuralConfig):
         if ponder:
             return _ponder_loss(model, x, y, config.ponder_cost)
         if stateful:
+            if step == 0:  # a new member of a group fitted one after another starts with no memory
+                carry.clear()
             previous = carry.get("h")
-            state = previous if previous is not None and previous.shape[0] == x.shape[0] else None
-            h = model(x, state=state, output="state")
+            wiped = np.random.default_rng([STATE_STREAM, step]).random() < STATE_RESET
+            fits = previous is not None and previous.shape[0] == x.shape[0] and previous.shape[2:] == x.shape[2:]
+            state = previous if fits and not wiped else None
+            n, k = progressive_counts(config, step) if progressive else (0, config.iterations)
+            if progressive:
+                with torch.no_grad():
+                    state = model(x, iterations=n, state=state, output="state").detach()
+            h = model(x, iterations=k, state=state, start=n, output="state")
             carry["h"] = RecurrentNet.carry(h)
             logits = model(x, iterations=0, state=h)
         elif deep:  # replaces the progressive loss: every late read-out is trained
@@ -124,10 +148,7 @@ def make_loss(kind: str, config: NeuralConfig):
             late = torch.stack([model(x, iterations=0, state=h) for h in states[len(states) // 2 :]])
             return _bce(late, y.expand_as(late)), {"exact": _exact(late[-1], y)}
         elif progressive:
-            total = config.iterations
-            rng = np.random.default_rng([PROGRESSIVE_STREAM, step])
-            n = int(rng.integers(0, prefix_bound(config, step)))
-            k = int(rng.integers(1, total - min(n, total - 1) + 1))
+            n, k = progressive_counts(config, step)
             with torch.no_grad():
                 h = model(x, iterations=n, output="state")
             logits = model(x, iterations=k, state=h.detach(), start=n)
@@ -281,6 +302,8 @@ class NeuralSolver:
 
 
 def _summary(result: TrainResult) -> dict[str, Any]:
+    """The training curves and their end values; `weight_norm` is the L2 norm of all trained parameters (what weight
+    decay shrinks)."""
     history = result.history
     out: dict[str, Any] = {"loss": history["loss"], "final_loss": float(np.mean(history["loss"][-10:]))}
     if "exact" in history:
@@ -288,6 +311,7 @@ def _summary(result: TrainResult) -> dict[str, Any]:
     if "expected_steps" in history:
         out["expected_steps"] = float(np.mean(history["expected_steps"][-10:]))
     out["steps_run"] = float(result.stopped_at)
+    out["weight_norm"] = float(torch.sqrt(sum(p.detach().pow(2).sum() for p in result.module.parameters())))
     return out
 
 
