@@ -86,6 +86,22 @@ def test_hypernet_size_is_its_code(trained):
     assert trained["hypernet"].size_bits() == 32 * SMOKE["hypernet"]["code_size"]
 
 
+def test_hypernet_codes_a_recurrent_net_with_the_recipe_options(maze):
+    """The recurrent target takes the recurrent learner's cell and open-only options and trains with its loss."""
+    params = {**SMOKE["hypernet"], "cell": "norm", "open_only": True, "horizon": 3}
+    solver = fit_learner("hypernet", params, maze, np.random.SeedSequence(1), no_progress)
+    target = solver.module.target
+    assert target.cell == "norm" and target.open_only
+    assert "unit RMS" in solver.describe() and "open cells only" in solver.describe()
+    pool = maze.train_pool()
+    assert _bce(solver, pool, maze.solutions(pool)) < _bce(solver.untrained(), pool, maze.solutions(pool))
+
+
+def test_hypernet_refuses_recurrent_options_for_a_cnn_target():
+    with pytest.raises(ValueError, match="recurrent target only"):
+        LEARNERS["hypernet"].config.model_validate({"target": "cnn", "cell": "norm"})
+
+
 @pytest.mark.parametrize("kind", ITERATING)
 def test_iterations_are_free_and_sizes_too(kind, trained):
     solver = trained[kind]

@@ -91,6 +91,12 @@ BUILTIN_DETECTORS: dict[str, DetectorEntry] = {
         "the whole maze battery plus a failed/memorizer/heuristic/searcher label",
         MAZE,
     ),
+    "description": DetectorEntry(
+        "mesaopt.detectors.description:description_length",
+        "mesaopt.detectors.description:METRICS",
+        "description length: bits of the trained weights, quantized as coarsely as keeps training success",
+        MAZE,
+    ),
     "label_agreement": DetectorEntry(
         "mesaopt.detectors.agreement:label_agreement",
         "mesaopt.detectors.agreement:METRICS",

@@ -127,18 +127,11 @@ class CNNConfig(NeuralConfig):
         return lambda: ConvNet(self.width, self.depth)
 
 
-class RecurrentConfig(NeuralConfig):
-    width: int = Field(
-        default=32, ge=1, le=MAX_WIDTH, description=bounded("channels of the recurrent state", MAX_WIDTH)
-    )
-    depth: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("3x3 convs per iteration", MAX_DEPTH))
-    iterations: int = Field(
-        default=20,
-        ge=1,
-        le=MAX_ITERATIONS,
-        description=bounded("iterations T at training (and the default at test)", MAX_ITERATIONS),
-    )
-    tied: bool = Field(default=True, description="one block shared by all iterations; False: one per iteration")
+class RecurrentOptions(BaseModel):
+    """The recurrent net's cell and its progressive loss: shared by the learners that train a RecurrentNet."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     cell: Cell = Field(
         default="relu", description="residual ReLU step; 'norm': the same, each cell's state rescaled to unit RMS"
     )
@@ -152,6 +145,20 @@ class RecurrentConfig(NeuralConfig):
     horizon_start: float = Field(
         default=0.3, ge=0, lt=1, description="fraction of the steps trained with n < T before the prefix grows"
     )
+
+
+class RecurrentConfig(NeuralConfig, RecurrentOptions):
+    width: int = Field(
+        default=32, ge=1, le=MAX_WIDTH, description=bounded("channels of the recurrent state", MAX_WIDTH)
+    )
+    depth: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("3x3 convs per iteration", MAX_DEPTH))
+    iterations: int = Field(
+        default=20,
+        ge=1,
+        le=MAX_ITERATIONS,
+        description=bounded("iterations T at training (and the default at test)", MAX_ITERATIONS),
+    )
+    tied: bool = Field(default=True, description="one block shared by all iterations; False: one per iteration")
     deep_supervision: bool = Field(
         default=False, description="loss averaged over read-outs of the last half of the iterations (not progressive)"
     )
@@ -222,7 +229,9 @@ class PlannerConfig(NeuralConfig):
         return lambda: ValueIterationPlanner(self.width, self.depth, steps)
 
 
-class HypernetConfig(NeuralConfig):
+class HypernetConfig(NeuralConfig, RecurrentOptions):
+    """A target net whose weights are generated from a learned code; a recurrent target takes RecurrentOptions."""
+
     lr: float = Field(default=5e-2, gt=0, description="peak learning rate of AdamW")
     target: Literal["recurrent", "cnn"] = Field(default="recurrent", description="the net whose weights are coded")
     code_size: int = Field(
@@ -241,13 +250,22 @@ class HypernetConfig(NeuralConfig):
 
     kind: ClassVar[str] = "hypernet"
 
+    @model_validator(mode="after")
+    def _recurrent_only(self) -> HypernetConfig:
+        if self.target != "recurrent" and (self.cell != "relu" or self.open_only or self.horizon != 1.0):
+            raise ValueError("cell, open_only and horizon apply to a recurrent target only")
+        return self
+
     def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
         from mesaopt.learners.models.cnn import ConvNet
         from mesaopt.learners.models.hypernet import HyperNet
         from mesaopt.learners.models.recurrent import RecurrentNet
 
         if self.target == "recurrent":
-            return lambda: HyperNet(RecurrentNet(self.width, self.depth, self.iterations), self.code_size)
+            return lambda: HyperNet(
+                RecurrentNet(self.width, self.depth, self.iterations, cell=self.cell, open_only=self.open_only),
+                self.code_size,
+            )
         return lambda: HyperNet(ConvNet(self.width, self.depth), self.code_size)
 
 
