@@ -34,7 +34,7 @@ def test_every_issue_study_exists_with_three_seeds_at_quick_and_claim_fields():
     for name in ISSUE_STUDIES:
         study = load_study(STUDIES / f"{name}.toml", "quick")
         body = study.body
-        assert body.suite, name
+        assert body.suite or "not in the quick suite" in body.description.lower(), name  # out only with a reason
         assert len(body.seeds) >= 3, name
         assert body.claim and body.source and body.description, name
         assert body.hypotheses, name
