@@ -30,6 +30,7 @@ from mesaopt.learners.config import ReachabilityConfig
 from mesaopt.learners.neural import NeuralSolver, as_input, exact_rate, grid_shape, make_loss, train_summary
 from mesaopt.learners.sgd import seeded_module, train_many
 from mesaopt.tasks.base import Task, derive
+from mesaopt.tasks.maze_grid import MazeBatch
 
 EVAL_SIZE = 128
 """Most novel mazes the path losses are measured on (fewer when the task's eval_size is smaller)."""
@@ -57,18 +58,25 @@ def _measure(module: nn.Module, params: Params, x: torch.Tensor, y: torch.Tensor
     return float(F.binary_cross_entropy_with_logits(logits, y)), float(exact_rate(logits, y))
 
 
-def _segment(module: nn.Module, a: Params, b: Params, alphas: np.ndarray, x, y) -> tuple[list[float], list[float]]:
+def _segment(
+    module: nn.Module, a: Params, b: Params, alphas: np.ndarray, x: torch.Tensor, y: torch.Tensor
+) -> tuple[list[float], list[float]]:
     """Loss and success curves along (1 - t) a + t b."""
     points = [_measure(module, {n: (1 - t) * a[n] + t * b[n] for n in a}, x, y) for t in alphas]
     return [p[0] for p in points], [p[1] for p in points]
 
 
-def _batch(task: Task, batch) -> tuple[torch.Tensor, torch.Tensor]:
+def _batch(task: Task, batch: MazeBatch) -> tuple[torch.Tensor, torch.Tensor]:
     return as_input(np.asarray(batch.inputs)), torch.from_numpy(task.solutions(batch).astype(np.float32))
 
 
 def _path_metrics(
-    config: ReachabilityConfig, task: Task, initial: nn.Module, general: nn.Module, start: nn.Module, stored
+    config: ReachabilityConfig,
+    task: Task,
+    initial: nn.Module,
+    general: nn.Module,
+    start: nn.Module,
+    stored: MazeBatch | None,
 ) -> dict[str, float | list[float]]:
     """Curves, rises and barriers of both segments, and how each end fares on novel and stored mazes."""
     x, y = _batch(task, task.novel(min(task.config.eval_size, EVAL_SIZE)))
