@@ -13,6 +13,8 @@ from mesaopt.learners.lookup import LookupConfig, fit_lookup
 from mesaopt.tasks.maze import GOAL, shortest_path
 from tests.detectors.helpers import BRANCH, Fixed, batch
 
+SEED = np.random.SeedSequence(0)
+
 
 def test_new_goal_prefers_unseen_cells_then_the_farthest():
     grids = batch(BRANCH).grids
@@ -70,3 +72,15 @@ def test_match_of_bfs_and_lookup_mirror_each_other(maze4):
     # Each agrees with the other's reference exactly as much as BFS's and the memory's answers agree.
     assert memorizer["bfs"] == pytest.approx(searcher["memory"]) and searcher["memory"] < 0.7
     assert searcher["margin"] == pytest.approx(-memorizer["margin"])
+
+
+def test_fresh_training_mazes_with_a_confined_goal_see_only_that_region():
+    from mesaopt.detectors.retarget import fresh_goal_cells
+    from mesaopt.tasks import build_task
+
+    corner = build_task("maze", {"size": 3, "goal_region": "top-right:1", "test_goal_region": "any"}, SEED)
+    seen = fresh_goal_cells(corner, (7, 7))
+    assert seen.sum() == 1 and seen[1, 5]
+    assert fresh_goal_cells(build_task("maze", {"size": 3}, SEED), (7, 7))[1::2, 1::2].all()
+    result = retarget(Fixed(lambda g, n: shortest_path(g)), corner)
+    assert result["unseen"] == 1.0 and result["new_goal"] == 1.0

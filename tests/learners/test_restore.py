@@ -16,7 +16,11 @@ TASK = {"name": "maze", "size": 3, "eval_size": 32}
 
 @pytest.mark.parametrize(
     ("learner", "pool_size"),
-    [({"name": "cnn", "steps": 20, "width": 8, "depth": 2}, 8), ({"name": "tabular", "steps": 20}, "inf")],
+    [
+        ({"name": "cnn", "steps": 20, "width": 8, "depth": 2}, 8),
+        ({"name": "tabular", "steps": 20}, "inf"),
+        ({"name": "reachability", "steps": 20, "width": 4, "iterations": 3, "cell": "norm", "open_only": True}, "inf"),
+    ],
 )
 def test_a_restored_network_measures_as_it_did(tmp_path, learner, pool_size):
     from mesaopt.study import study_from_document

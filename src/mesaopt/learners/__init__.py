@@ -123,8 +123,9 @@ BUILTIN_LEARNERS: dict[str, LearnerEntry] = {
     "reachability": LearnerEntry(
         CONFIG + "ReachabilityConfig",
         "mesaopt.learners.reachability:fit_reachability",
-        "memorizing vs generalizing net from one init; path losses",
+        "recurrent net trained on fresh and on stored mazes from one init; losses along the line between them",
         ("maze",),
+        "mesaopt.learners.reachability:fit_reachability_many",
     ),
     "lsa": LearnerEntry(
         CONFIG + "LSAConfig", "mesaopt.learners.icl:fit_lsa", "linear self-attention trained by SGD", ("icl",)

@@ -300,21 +300,28 @@ class SpeedPriorConfig(NeuralConfig):
         return self
 
 
-class ReachabilityConfig(NeuralConfig):
-    """The architecture trained twice from one initialization, and the interpolation grid."""
+class ReachabilityConfig(RecurrentConfig):
+    """The recurrent learner's net and training (every RecurrentConfig field), run twice from one initialization:
+    once on the task's training distribution (the general end of the path) and once on `start_pool` stored mazes
+    (the start), plus the interpolation grid between them."""
 
-    arch: Literal["recurrent", "cnn"] = Field(default="recurrent", description="network trained both ways")
-    width: int = Field(default=16, ge=1, le=MAX_WIDTH, description=bounded("channels", MAX_WIDTH))
-    depth: int = Field(
-        default=2, ge=1, le=MAX_DEPTH, description=bounded("convs per iteration (recurrent) or layers (cnn)", MAX_DEPTH)
-    )
-    iterations: int = Field(
-        default=8, ge=1, le=MAX_ITERATIONS, description=bounded("iterations of a recurrent net", MAX_ITERATIONS)
-    )
-    memorize_pool: int = Field(
-        default=8, ge=1, le=MAX_POOL_SIZE, description=bounded("training mazes of the memorizing run", MAX_POOL_SIZE)
+    start_pool: int = Field(
+        default=16,
+        ge=0,
+        le=MAX_POOL_SIZE,
+        description=bounded(
+            "stored training mazes of the path's start net; 0: the initialization itself", MAX_POOL_SIZE
+        ),
     )
     points: int = Field(default=11, ge=3, description="points per interpolation segment, ends included")
+
+    @model_validator(mode="after")
+    def _plain_net(self) -> ReachabilityConfig:
+        if self.ponder_cost is not None or self.stateful:
+            raise ValueError(
+                "reachability interpolates plain recurrent nets: ponder_cost and stateful are not supported"
+            )
+        return self
 
 
 class LSAConfig(SGDConfig):

@@ -60,7 +60,8 @@ def as_input(grids: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(grids)).float()
 
 
-def _grid_shape(task: Task, seed: np.random.SeedSequence) -> tuple[int, int]:
+def grid_shape(task: Task, seed: np.random.SeedSequence) -> tuple[int, int]:
+    """(H, W) of the task's training grids."""
     pool = task.train_pool()
     sample = pool if pool is not None else task.sample_train(1, np.random.default_rng(seed))
     return tuple(np.asarray(sample.inputs).shape[-2:])
@@ -77,7 +78,8 @@ def _bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, target)
 
 
-def _exact(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def exact_rate(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Fraction of instances whose thresholded logits match the target on every cell."""
     return ((logits > 0) == (target > 0.5)).flatten(1).all(dim=1).float().mean()
 
 
@@ -92,7 +94,7 @@ def _ponder_loss(model, x: torch.Tensor, y: torch.Tensor, cost: float):
     per_step = F.binary_cross_entropy_with_logits(logits, y.expand_as(logits), reduction="none").mean(dim=(2, 3))
     expected_steps = (stop * torch.arange(1, steps + 1, dtype=stop.dtype)[:, None]).sum(dim=0).mean()
     loss = (stop * per_step).sum(dim=0).mean() + cost * expected_steps / steps
-    return loss, {"expected_steps": expected_steps, "exact": _exact(logits[-1], y)}
+    return loss, {"expected_steps": expected_steps, "exact": exact_rate(logits[-1], y)}
 
 
 def prefix_bound(config: NeuralConfig, step: int) -> int:
@@ -146,7 +148,7 @@ def make_loss(kind: str, config: NeuralConfig):
         elif deep:  # replaces the progressive loss: every late read-out is trained
             states = model(x, output="states")
             late = torch.stack([model(x, iterations=0, state=h) for h in states[len(states) // 2 :]])
-            return _bce(late, y.expand_as(late)), {"exact": _exact(late[-1], y)}
+            return _bce(late, y.expand_as(late)), {"exact": exact_rate(late[-1], y)}
         elif progressive:
             n, k = progressive_counts(config, step)
             with torch.no_grad():
@@ -154,7 +156,7 @@ def make_loss(kind: str, config: NeuralConfig):
             logits = model(x, iterations=k, state=h.detach(), start=n)
         else:
             logits = model(x)
-        return _bce(logits, y), {"exact": _exact(logits, y)}
+        return _bce(logits, y), {"exact": exact_rate(logits, y)}
 
     return loss_fn
 
@@ -301,9 +303,9 @@ class NeuralSolver:
         }
 
 
-def _summary(result: TrainResult) -> dict[str, Any]:
-    """The training curves and their end values; `weight_norm` is the L2 norm of all trained parameters (what weight
-    decay shrinks)."""
+def train_summary(result: TrainResult) -> dict[str, Any]:
+    """The training metrics of one fitted net: its loss curve, final loss and exact rate, the steps run, and
+    `weight_norm`, the L2 norm of all trained parameters (what weight decay shrinks)."""
     history = result.history
     out: dict[str, Any] = {"loss": history["loss"], "final_loss": float(np.mean(history["loss"][-10:]))}
     if "exact" in history:
@@ -325,7 +327,7 @@ def restore_neural(
     kind: str, config: NeuralConfig, task: Task, seed: np.random.SeedSequence, arrays: dict[str, np.ndarray]
 ) -> NeuralSolver:
     """A trained network from its saved parameters (`artifacts`), built as `fit_neural_many` built it."""
-    shape = _grid_shape(task, seed)
+    shape = grid_shape(task, seed)
     keys, entries = None, 0
     if kind == "tabular":
         keys = np.asarray(_table_rows(task, seed, config).inputs)
@@ -343,7 +345,7 @@ def fit_neural_many(
     progress: Progress = no_progress,
 ) -> list[NeuralSolver]:
     """Train one network per (task, seed) pair of a run group, together where the model allows."""
-    shape = _grid_shape(tasks[0], seeds[0])
+    shape = grid_shape(tasks[0], seeds[0])
     keys_per_task: list[np.ndarray | None] = []
     targets_per_task: list[np.ndarray | None] = []
     entries = 0
@@ -378,7 +380,7 @@ def fit_neural_many(
             result.module,
             initial,
             shape,
-            _summary(result),
+            train_summary(result),
             keys_per_task[i] if kind == "tabular" else None,
             config.batch_size if stateful else None,
         )

@@ -16,6 +16,7 @@ SAVED_NETWORK = {
     "planner_costnet": "planner",
     "hypernet": "hypernet",
     "speed_prior": "recurrent",
+    "reachability": "recurrent",
 }
 """Learners whose artifacts are a neural network's parameters, and the architecture each one saved."""
 

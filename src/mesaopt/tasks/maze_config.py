@@ -3,7 +3,7 @@ validating a study file imports neither numba nor matplotlib. `tasks.maze` and `
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
@@ -112,6 +112,26 @@ class MazeConfig(TaskConfig):
         if split == "loops":
             return (*self.harder_shape, max(self.loops, self.split_loops))
         return self.size, self.cols, self.loops
+
+    @model_validator(mode="before")
+    @classmethod
+    def _same_test_region_is_none(cls, data: Any) -> Any:
+        """A test region that names the train region is stored as None ("as train"), so that a study writing it
+        out and one leaving it unset resolve to the same run."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for test, train in (("test_start_region", "start_region"), ("test_goal_region", "goal_region")):
+            value, base = out.get(test), out.get(train, cls.model_fields[train].default)
+            if not (isinstance(value, str) and isinstance(base, str)):
+                continue
+            try:
+                same = parse_region(value) == parse_region(base)
+            except ValueError:  # the field validators name the bad spec
+                continue
+            if same:
+                out[test] = None
+        return out
 
     @model_validator(mode="after")
     def _regions_fit(self) -> Self:
