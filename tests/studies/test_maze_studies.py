@@ -30,11 +30,13 @@ ISSUE_STUDIES = {
 
 
 def test_every_issue_study_exists_with_three_seeds_at_quick_and_claim_fields():
+    """Each is in the quick suite, or its description says why it is not (the issue: a study that cannot conclude
+    within its time budget leaves the suite and says so on its page)."""
     assert set(MAZE_STUDIES) >= ISSUE_STUDIES
     for name in ISSUE_STUDIES:
         study = load_study(STUDIES / f"{name}.toml", "quick")
         body = study.body
-        assert body.suite, name
+        assert body.suite or "out of the quick suite" in body.description.lower(), name  # too slow: it says why
         assert len(body.seeds) >= 3, name
         assert body.claim and body.source and body.description, name
         assert body.hypotheses, name
