@@ -30,7 +30,8 @@ ISSUE_STUDIES = {
 
 
 def test_every_issue_study_exists_with_three_seeds_at_quick_and_claim_fields():
-    """Each is in the quick suite, or its description says why not (a study over the suite's time budget)."""
+    """Each is in the quick suite, or its description says why it is not (a study that cannot conclude within its
+    time budget leaves the suite and says so on its page)."""
     assert set(MAZE_STUDIES) >= ISSUE_STUDIES
     for name in ISSUE_STUDIES:
         study = load_study(STUDIES / f"{name}.toml", "quick")
