@@ -135,3 +135,11 @@ def test_min_effect_reason_names_the_bound():
     result = judge(flat_ish, "m", "x", "increases", min_effect=0.1)
     assert result.verdict == "contradicted"
     assert "+0.1, the smallest effect of interest" in result.reason
+
+
+def test_a_resample_with_a_constant_metric_counts_as_no_trend():
+    """Seeds that each show the metric constant along the axis must not void the rho interval of the others."""
+    mixed = frame({0: [0.0, 0.0, 0.0, 0.0], 1: [0.1, 0.2, 0.3, 0.4], 2: [0.1, 0.2, 0.3, 0.5], 3: [0.0, 0.1, 0.2, 0.3]})
+    result = analyze(mixed, "m", "x", "increases")
+    assert not math.isnan(result.rho_ci[0]) and not math.isnan(result.rho_ci[1])
+    assert result.verdict == "supported"

@@ -53,7 +53,8 @@ VERDICT_RULES = {
     "common": (
         f"Intervals come from {BOOTSTRAP_RESAMPLES} resamples of whole seeds with replacement (every run of a "
         "resampled seed comes along). The endpoint difference is the mean metric at the largest axis value minus "
-        f"the mean at the smallest. With fewer than {MIN_SEEDS} seeds or fewer than two axis values the verdict is "
+        "the mean at the smallest; a resample in which the metric is constant counts as rho 0 (no trend). "
+        f"With fewer than {MIN_SEEDS} seeds or fewer than two axis values the verdict is "
         "inconclusive."
     ),
     "min_effect": (
@@ -305,7 +306,8 @@ def analyze(
                 rhos.append(math.nan)
                 diffs.append(math.nan)
                 continue
-            rhos.append(spearman(x[idx], y[idx]))
+            rho_b = spearman(x[idx], y[idx])
+            rhos.append(0.0 if math.isnan(rho_b) else rho_b)  # a resample with a constant metric has no trend
             diffs.append(endpoint_difference(x[idx], y[idx]))
         rho_ci, diff_ci = _interval(rhos), _interval(diffs)
     label = verdict(direction, rho_ci, diff_ci, tolerance, min_effect) if enough else "inconclusive"
