@@ -199,7 +199,7 @@ def test_the_stateful_loss_starts_from_the_carried_state_unless_the_memory_is_wi
             return torch.full((len(x), 2, *x.shape[2:]), float(len(seen)))
         return state[:, 0]
 
-    loss_fn = make_loss("recurrent", config)
+    loss_fn = make_loss(config)
     x = torch.from_numpy(np.asarray(maze.novel(4).inputs)).float()
     y = torch.zeros(4, *x.shape[2:])
     steps = range(12)
@@ -252,8 +252,8 @@ def test_nan_loss_makes_a_failed_run_with_the_reason(monkeypatch):
 
     real = neural.make_loss
 
-    def poisoned(kind, config):
-        loss_fn = real(kind, config)
+    def poisoned(config):
+        loss_fn = real(config)
         return lambda model, batch, step: loss_fn(model, batch, step)[0] * float("nan")
 
     monkeypatch.setattr(neural, "make_loss", poisoned)

@@ -7,6 +7,7 @@ The learner modules import their configs from here; the registry (`learners/__in
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -67,6 +68,20 @@ class BFSConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+@dataclass(frozen=True)
+class LossPlan:
+    """How sgd trains a network: which variants of the per-cell BCE apply (none: one pass at the default depth)."""
+
+    progressive: bool = False
+    """n iterations without grad, then k with grad (the recurrent nets)."""
+    ponder_cost: float | None = None
+    """Learned halting: expected loss plus this cost per expected step."""
+    stateful: bool = False
+    """The state runs on from one batch to the next."""
+    deep: bool = False
+    """Every read-out of the last half of the iterations is trained."""
+
+
 class NeuralConfig(SGDConfig):
     """Training-loop knobs shared by all neural learners (see SGDConfig); each learner adds its architecture."""
 
@@ -74,7 +89,17 @@ class NeuralConfig(SGDConfig):
     lr: float = Field(default=2e-3, gt=0, description="peak learning rate of AdamW")
 
     kind: ClassVar[str] = ""
-    """The architecture's name (hook prefixes, the loss): set by each network config below."""
+    """The architecture's name (what the learner registry calls it): set by each network config below."""
+    stores_rows: ClassVar[bool] = False
+    """A table: one free output per stored instance, fed the index of the nearest stored maze instead of the grid."""
+    fixed_shape: ClassVar[bool] = False
+    """The network reads only grids of its training shape (a flat MLP, a table)."""
+    hook_prefix: ClassVar[str | None] = None
+    """Stem of the names of the hidden states it exposes; None: "recur" for a net with iterations, else "layer"."""
+
+    def loss_plan(self) -> LossPlan:
+        """How sgd trains this network (the plain per-cell BCE unless a config says otherwise)."""
+        return LossPlan()
 
     def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
         """A constructor of this config's torch module for grids of `shape` (called under a seeded generator);
@@ -94,6 +119,9 @@ class TabularConfig(NeuralConfig):
     )
 
     kind: ClassVar[str] = "tabular"
+    stores_rows: ClassVar[bool] = True
+    fixed_shape: ClassVar[bool] = True
+    hook_prefix: ClassVar[str | None] = "table"
 
     def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
         from mesaopt.learners.models.tabular import Table
@@ -106,6 +134,8 @@ class MLPConfig(NeuralConfig):
     depth: int = Field(default=2, ge=1, le=MAX_DEPTH, description=bounded("hidden layers", MAX_DEPTH))
 
     kind: ClassVar[str] = "mlp"
+    fixed_shape: ClassVar[bool] = True
+    hook_prefix: ClassVar[str | None] = "layer"
 
     def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
         from mesaopt.learners.models.mlp import MLP
@@ -120,6 +150,7 @@ class CNNConfig(NeuralConfig):
     )
 
     kind: ClassVar[str] = "cnn"
+    hook_prefix: ClassVar[str | None] = "layer"
 
     def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
         from mesaopt.learners.models.cnn import ConvNet
@@ -173,6 +204,10 @@ class RecurrentConfig(NeuralConfig, RecurrentOptions):
     )
 
     kind: ClassVar[str] = "recurrent"
+    hook_prefix: ClassVar[str | None] = "recur"
+
+    def loss_plan(self) -> LossPlan:
+        return LossPlan(self.progressive, self.ponder_cost, self.stateful, self.deep_supervision)
 
     @field_validator("ponder_cost", mode="before")
     @classmethod
@@ -198,6 +233,7 @@ class TransformerConfig(NeuralConfig):
     heads: int = Field(default=4, ge=1, le=MAX_HEADS, description=bounded("attention heads", MAX_HEADS))
 
     kind: ClassVar[str] = "transformer"
+    hook_prefix: ClassVar[str | None] = "block"
 
     def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
         from mesaopt.learners.models.transformer import GridTransformer
@@ -221,6 +257,7 @@ class PlannerConfig(NeuralConfig):
     )
 
     kind: ClassVar[str] = "planner"
+    hook_prefix: ClassVar[str | None] = "vi"
 
     def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
         from mesaopt.learners.models.planner import ValueIterationPlanner
@@ -250,6 +287,9 @@ class HypernetConfig(NeuralConfig, RecurrentOptions):
 
     kind: ClassVar[str] = "hypernet"
 
+    def loss_plan(self) -> LossPlan:
+        return LossPlan(progressive=self.target == "recurrent" and self.progressive)
+
     @model_validator(mode="after")
     def _recurrent_only(self) -> HypernetConfig:
         if self.target != "recurrent" and (self.cell != "relu" or self.open_only or self.horizon != 1.0):
@@ -267,6 +307,12 @@ class HypernetConfig(NeuralConfig, RecurrentOptions):
                 self.code_size,
             )
         return lambda: HyperNet(ConvNet(self.width, self.depth), self.code_size)
+
+
+NETWORKS: dict[str, type[NeuralConfig]] = {
+    c.kind: c for c in (TabularConfig, MLPConfig, CNNConfig, RecurrentConfig, TransformerConfig, PlannerConfig)
+} | {HypernetConfig.kind: HypernetConfig}
+"""The network configs by kind: what a trained net of that kind reads and exposes (NeuralSolver looks it up)."""
 
 
 class SpeedPriorConfig(NeuralConfig):

@@ -18,9 +18,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from mesaopt.learners.base import Progress, no_progress
-from mesaopt.learners.config import (
-    NeuralConfig,
-)
+from mesaopt.learners.config import NETWORKS, NeuralConfig
 from mesaopt.learners.lookup import hamming_distances
 from mesaopt.learners.models.planner import ValueIterationPlanner
 from mesaopt.learners.models.recurrent import RecurrentNet
@@ -44,15 +42,6 @@ net must know both starts; half and half trains it on each equally, fixed before
 
 SOLVE_CHUNK = 256
 """Instances per forward pass when solving, to bound memory on large evaluation sets."""
-
-HOOK_PREFIX = {
-    "tabular": "table",
-    "mlp": "layer",
-    "cnn": "layer",
-    "recurrent": "recur",
-    "transformer": "block",
-    "planner": "vi",
-}
 
 
 def as_input(grids: np.ndarray) -> torch.Tensor:
@@ -118,19 +107,18 @@ def progressive_counts(config: NeuralConfig, step: int) -> tuple[int, int]:
     return n, int(rng.integers(1, total - min(n, total - 1) + 1))
 
 
-def make_loss(kind: str, config: NeuralConfig):
-    """The loss function for sgd: per-cell BCE, with the recurrent options (progressive, ponder, stateful)."""
-    recurrent = kind == "recurrent" or (kind == "hypernet" and config.target == "recurrent")
-    progressive = recurrent and getattr(config, "progressive", True)
-    ponder = kind == "recurrent" and config.ponder_cost is not None
-    stateful = kind == "recurrent" and config.stateful
-    deep = kind == "recurrent" and config.deep_supervision
+def make_loss(config: NeuralConfig):
+    """The loss function for sgd: per-cell BCE, with the variants the config's LossPlan asks for (progressive,
+    ponder, stateful, deep supervision)."""
+    plan = config.loss_plan()
+    progressive, stateful, deep = plan.progressive, plan.stateful, plan.deep
+    ponder = plan.ponder_cost is not None
     carry: dict[str, torch.Tensor] = {}
 
     def loss_fn(model, batch, step):
         x, y = batch
         if ponder:
-            return _ponder_loss(model, x, y, config.ponder_cost)
+            return _ponder_loss(model, x, y, plan.ponder_cost)
         if stateful:
             if step == 0:  # a new member of a group fitted one after another starts with no memory
                 carry.clear()
@@ -175,6 +163,8 @@ class NeuralSolver:
         stateful_chunk: int | None = None,
     ) -> None:
         self.kind = kind
+        network = NETWORKS[kind]
+        self.fixed_shape, self.hook_prefix = network.fixed_shape, network.hook_prefix
         self.module = module.eval()
         self._initial = initial
         self.train_shape = train_shape
@@ -194,12 +184,12 @@ class NeuralSolver:
         return None if self.keys is None else MazeBatch(self.keys)
 
     def _inputs(self, grids: np.ndarray) -> torch.Tensor:
-        if self.kind != "tabular":
+        if self.keys is None:
             return as_input(grids)
         return torch.from_numpy(hamming_distances(grids, self.keys).argmin(axis=1))
 
     def _fits(self, grids: np.ndarray) -> bool:
-        return self.kind not in ("mlp", "tabular") or tuple(grids.shape[-2:]) == self.train_shape
+        return not self.fixed_shape or tuple(grids.shape[-2:]) == self.train_shape
 
     def _kwargs(self, iterations: int | None) -> dict[str, Any]:
         return {} if iterations is None or self.default_iterations is None else {"iterations": iterations}
@@ -270,7 +260,7 @@ class NeuralSolver:
         if not self._fits(grids):
             return {}
         states = self.module(self._inputs(grids), output="states", **self._kwargs(iterations))
-        prefix = HOOK_PREFIX.get(self.kind) or ("recur" if self.default_iterations is not None else "layer")
+        prefix = self.hook_prefix or ("recur" if self.default_iterations is not None else "layer")
         return {f"{prefix}.{i}": s.numpy() for i, s in enumerate(states)}
 
     def trained_parameters(self) -> int:
@@ -329,7 +319,7 @@ def restore_neural(
     """A trained network from its saved parameters (`artifacts`), built as `fit_neural_many` built it."""
     shape = grid_shape(task, seed)
     keys, entries = None, 0
-    if kind == "tabular":
+    if config.stores_rows:
         keys = np.asarray(_table_rows(task, seed, config).inputs)
         entries = len(keys)
     module = seeded_module(build_model(kind, config, shape, entries), seed)
@@ -349,7 +339,7 @@ def fit_neural_many(
     keys_per_task: list[np.ndarray | None] = []
     targets_per_task: list[np.ndarray | None] = []
     entries = 0
-    if kind == "tabular":
+    if config.stores_rows:
         for task, seed in zip(tasks, seeds, strict=True):
             pool = _table_rows(task, seed, config)
             keys_per_task.append(np.asarray(pool.inputs))
@@ -360,7 +350,7 @@ def fit_neural_many(
         task = tasks[i]
 
         def sample(rng: np.random.Generator, step: int):
-            if kind == "tabular":
+            if config.stores_rows:
                 index = rng.integers(entries, size=config.batch_size)
                 return torch.from_numpy(index), torch.from_numpy(targets_per_task[i][index])
             batch = task.sample_train(config.batch_size, rng)
@@ -370,10 +360,8 @@ def fit_neural_many(
 
     build = build_model(kind, config, shape, entries)
     initials = [seeded_module(build, s) for s in seeds]
-    results = train_many(
-        build, seeds, [sampler(i) for i in range(len(tasks))], make_loss(kind, config), config, progress
-    )
-    stateful = kind == "recurrent" and config.stateful
+    results = train_many(build, seeds, [sampler(i) for i in range(len(tasks))], make_loss(config), config, progress)
+    stateful = config.loss_plan().stateful
     return [
         NeuralSolver(
             kind,
@@ -381,7 +369,7 @@ def fit_neural_many(
             initial,
             shape,
             train_summary(result),
-            keys_per_task[i] if kind == "tabular" else None,
+            keys_per_task[i] if config.stores_rows else None,
             config.batch_size if stateful else None,
         )
         for i, (result, initial) in enumerate(zip(results, initials, strict=True))

@@ -131,9 +131,7 @@ def fit_reachability_many(
     members = [(seed, general(task)) for task, seed in zip(tasks, seeds, strict=True)]
     if config.start_pool:
         members += [(seed, memorize(task, pool)) for task, seed, pool in zip(tasks, seeds, stored, strict=True)]
-    results = train_many(
-        build, [s for s, _ in members], [f for _, f in members], make_loss("recurrent", config), config, progress
-    )
+    results = train_many(build, [s for s, _ in members], [f for _, f in members], make_loss(config), config, progress)
     solvers = []
     for i, (task, seed) in enumerate(zip(tasks, seeds, strict=True)):
         initial = seeded_module(build, seed).eval()

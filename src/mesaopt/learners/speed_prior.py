@@ -75,9 +75,7 @@ def fit_speed_prior(
             progress(stage * config.steps + step, len(schedule) * config.steps)
 
         stage_seed = seed if stage == 0 else derive(seed, f"speed_prior.stage{stage}")
-        result = train_many(
-            build, [stage_seed], [sample], make_loss("recurrent", stage_config), stage_config, stage_progress
-        )[0]
+        result = train_many(build, [stage_seed], [sample], make_loss(stage_config), stage_config, stage_progress)[0]
         module = result.module.eval()
         losses.extend(result.history["loss"])
         steps_run += result.stopped_at
