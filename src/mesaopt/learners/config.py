@@ -101,6 +101,10 @@ class NeuralConfig(SGDConfig):
         """How sgd trains this network (the plain per-cell BCE unless a config says otherwise)."""
         return LossPlan()
 
+    def fits_jointly(self) -> bool:
+        """Whether a run group gains from fitting its seeds together; False makes every seed its own job."""
+        return True
+
     def network(self, shape: tuple[int, int], entries: int = 0) -> Callable[[], Any]:
         """A constructor of this config's torch module for grids of `shape` (called under a seeded generator);
         `entries`: rows of a table. Imports torch only when called."""
@@ -179,6 +183,19 @@ class RecurrentOptions(BaseModel):
 
 
 class RecurrentConfig(NeuralConfig, RecurrentOptions):
+    """A weight-tied recurrent conv net. Its defaults are the recipe that learns mazes and keeps improving with more
+    iterations (README, "thinking longer"): the norm cell, state on open cells only, the progressive loss with
+    horizon 3. The plain residual cell (`cell = "relu"`, `open_only = false`, `horizon = 1`) remains available."""
+
+    cell: Cell = Field(
+        default="norm", description="'norm': residual step, each cell's state rescaled to unit RMS; 'relu': without"
+    )
+    open_only: bool = Field(default=True, description="zero the state on wall cells after every step")
+    horizon: float = Field(
+        default=3.0,
+        ge=1,
+        description="progressive loss: the no-grad prefix n is drawn below horizon*T (not T) by the end of training",
+    )
     width: int = Field(
         default=32, ge=1, le=MAX_WIDTH, description=bounded("channels of the recurrent state", MAX_WIDTH)
     )
@@ -208,6 +225,11 @@ class RecurrentConfig(NeuralConfig, RecurrentOptions):
 
     def loss_plan(self) -> LossPlan:
         return LossPlan(self.progressive, self.ponder_cost, self.stateful, self.deep_supervision)
+
+    def fits_jointly(self) -> bool:
+        """A net whose state runs from batch to batch is fitted seed after seed even in a group, so its seeds go
+        to separate jobs, which parallel workers can share."""
+        return not self.stateful
 
     @field_validator("ponder_cost", mode="before")
     @classmethod
