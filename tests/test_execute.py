@@ -214,6 +214,10 @@ def test_a_spec_shared_by_two_studies_is_fitted_once_and_written_to_both(tmp_pat
     assert job.wanted == [spec.id]
     records = execute_plan(tmp_path, plan_sweep(tmp_path, [spec, twin], retry_failed=False), workers=1)
     assert sorted(r.spec["study"] for r in records) == sorted([spec.study, "another_study"])
+    assert sorted((r.spec["study"], r.fitted_for) for r in records) == [
+        ("another_study", spec.study),
+        (spec.study, None),
+    ]
     for one in (spec, twin):
         assert run_state(tmp_path, one.study, one.id)[0] is RunState.DONE
         written = RunSpec.from_json(json.loads((run_dir(tmp_path, one.study, one.id) / "spec.json").read_text()))

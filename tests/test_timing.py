@@ -48,6 +48,21 @@ def test_a_run_id_shared_by_two_studies_counts_for_each_record_s_own_study(tmp_p
     assert (a["elapsed_s"], a["runs"]) == (4.0, ["x"]) and (b["elapsed_s"], b["runs"]) == (2.0, ["x"])
 
 
+def test_a_run_fitted_once_for_two_studies_is_charged_to_the_first_only(tmp_path):
+    """One job fitted run x for A and B: A's record pays; B's copy is listed as shared, with no time."""
+    from dataclasses import replace
+
+    timer = _timer(tmp_path, {"x": "A"})
+    paid = _record("x", "A", 4.0, 1000.0)
+    timer.record(paid, now=1004.0)
+    timer.record(replace(paid, spec={"id": "x", "study": "B"}, fitted_for="A"), now=1004.0)
+    timer.record(_record("y", "B", 3.0, 1004.0), now=1007.0)
+    (a,) = load_timing(tmp_path, "A", "quick")
+    (b,) = load_timing(tmp_path, "B", "quick")
+    assert (a["elapsed_s"], a["compute_s"], a["shared_runs"]) == (4.0, 4.0, [])
+    assert (b["elapsed_s"], b["compute_s"], b["runs"], b["shared_runs"]) == (3.0, 3.0, ["x", "y"], ["x"])
+
+
 def test_time_when_only_other_studies_ran_is_not_charged(tmp_path):
     timer = _timer(tmp_path, {"a1": "A", "a2": "A", "b1": "B"})
     timer.record(_record("a1", "A", 3.0, 1000.0), now=1003.0)

@@ -188,11 +188,13 @@ class Job:
     deliver: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def records_for(self, records: list[RunRecord]) -> list[RunRecord]:
-        """Each wanted record once per study that asked for it, carrying that study's spec."""
+        """Each wanted record once per study that asked for it, carrying that study's spec; the first study pays its
+        time, the others' copies name it in `fitted_for`."""
         out = []
         for record in records:
-            targets = self.deliver.get(record.run_id) or [record.spec]
-            out.extend(replace(record, spec=target) for target in targets)
+            first, *others = self.deliver.get(record.run_id) or [record.spec]
+            out.append(replace(record, spec=first))
+            out.extend(replace(record, spec=target, fitted_for=first["study"]) for target in others)
         return out
 
 

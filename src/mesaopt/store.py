@@ -62,6 +62,9 @@ class RunRecord:
     job_started: float | None = None
     """Epoch seconds at which the worker job that produced this record began (a run group's shared fit included);
     used by the sweep's timing record, not persisted in the run directory."""
+    fitted_for: str | None = None
+    """The study whose timing pays for this run when the same run was fitted once for several studies and this
+    record is another study's copy (None: this record's own study); not persisted."""
 
     @property
     def run_id(self) -> str:

@@ -179,19 +179,23 @@ class Study:
                 for a, v in zip(group, values, strict=True)
             }
             task, learner = _resolve_point(self.body, point, self.path)
-            for seed, fit_with in _fit_groups(learner["name"], self.body.seeds):
+            for seed, fit_with in _fit_groups(learner, self.body.seeds):
                 spec = RunSpec(self.id, task, learner, tuple(self.body.detectors), seed, dict(point), fit_with=fit_with)
                 specs.setdefault(spec.id, spec)
         return list(specs.values())
 
 
-def _fit_groups(learner: str, seeds: list[int]) -> list[tuple[int, tuple[int, ...]]]:
+def _fit_groups(learner: dict[str, Any], seeds: list[int]) -> list[tuple[int, tuple[int, ...]]]:
     """Each seed with the seeds fitted together with it: for a learner that fits many seeds at once, consecutive
-    chunks of at most MAX_GROUP_SIZE of the study's seeds; () for a seed fitted alone. Decided by the study alone,
-    never by which runs a sweep happens to have left to do."""
+    chunks of at most MAX_GROUP_SIZE of the study's seeds; () for a seed fitted alone (also when the resolved config
+    says its seeds gain nothing from a joint fit: `fits_jointly()`). Decided by the study alone, never by which runs a
+    sweep happens to have left to do."""
     unique = list(dict.fromkeys(seeds))
-    entry = LEARNERS.get(learner)
+    entry = LEARNERS.get(learner["name"])
     if entry is None or not entry.fits_many() or len(unique) == 1:
+        return [(seed, ()) for seed in unique]
+    config = entry.config.model_validate({k: v for k, v in learner.items() if k != "name"})
+    if not getattr(config, "fits_jointly", lambda: True)():
         return [(seed, ()) for seed in unique]
     out = []
     for start in range(0, len(unique), MAX_GROUP_SIZE):

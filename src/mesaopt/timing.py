@@ -12,6 +12,8 @@ that scale:
 - `sweep_elapsed_s`: the whole sweep so far; `sweep` names it, `studies_in_sweep` says how many studies it ran.
 - `runs`: the ids of the runs this sweep produced for the study, so the report counts only sweeps that produced runs
   it shows.
+- `shared_runs`: those of `runs` that were fitted once for several studies in this sweep (the same run id) and paid
+  for by another of them: their time is in that study's entry, not in this one's `elapsed_s` or `compute_s`.
 
 The file is rewritten atomically after every finished run: a killed sweep keeps its time up to its last finished
 run, and the next sweep adds its own entry. A sweep that runs nothing for a study leaves its file alone, so a rerun
@@ -75,6 +77,7 @@ class _StudySpan:
     intervals: list[tuple[float, float]] = field(default_factory=list)
     compute_s: float = 0.0
     runs: list[str] = field(default_factory=list)
+    shared: list[str] = field(default_factory=list)
 
     def elapsed(self) -> float:
         """Length of the union of the intervals."""
@@ -108,8 +111,11 @@ class SweepTimer:
         span = self.spans.setdefault(study, _StudySpan())
         if record.run_id in span.runs:
             return
-        span.intervals.append((start, now))
-        span.compute_s += record.wall_s
+        if record.fitted_for and record.fitted_for != study:
+            span.shared.append(record.run_id)  # fitted once, for the study that pays for it
+        else:
+            span.intervals.append((start, now))
+            span.compute_s += record.wall_s
         span.runs.append(record.run_id)
         self._write(study, now)
 
@@ -126,6 +132,7 @@ class SweepTimer:
             "workers": self.workers,
             "backend": self.backend,
             "runs": list(span.runs),
+            "shared_runs": list(span.shared),
         }
 
     def _write(self, study: str, now: float) -> None:

@@ -121,3 +121,12 @@ def test_diversity_quick_verdicts_agree_with_calibrated_labels(tmp_path):
         assert share[1] > share["inf"]
     if verdict == "contradicted":
         assert share[1] < share["inf"]
+
+
+def test_stateful_seeds_are_separate_jobs_and_plain_ones_a_joint_group():
+    """A stateful net is fitted seed after seed even in a group, so its seeds are not grouped (workers share them)."""
+    runs = load_study(STUDIES / "maze_statefulness.toml", "quick").runs()
+    stateful = [r for r in runs if r.learner.get("stateful")]
+    plain = [r for r in runs if r.learner["name"] == "recurrent" and not r.learner["stateful"]]
+    assert len(stateful) == 3 and all(r.fit_with == () for r in stateful)
+    assert plain and all(r.fit_with == (0, 1, 2) for r in plain)
