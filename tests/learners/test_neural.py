@@ -219,7 +219,7 @@ def test_the_progressive_prefix_grows_from_t_to_horizon_t():
     from mesaopt.learners.neural import prefix_bound
 
     entry = LEARNERS["recurrent"]
-    plain = entry.config.model_validate({"steps": 100, "iterations": 10})
+    plain = entry.config.model_validate({"steps": 100, "iterations": 10, "horizon": 1.0})
     assert {prefix_bound(plain, step) for step in range(100)} == {10}
     grown = entry.config.model_validate({"steps": 100, "iterations": 10, "horizon": 3.0, "horizon_start": 0.5})
     bounds = [prefix_bound(grown, step) for step in range(100)]
