@@ -99,7 +99,7 @@ def test_hypernet_codes_a_recurrent_net_with_the_recipe_options(maze):
 
 def test_hypernet_refuses_recurrent_options_for_a_cnn_target():
     with pytest.raises(ValueError, match="recurrent target only"):
-        LEARNERS["hypernet"].config.model_validate({"target": "cnn", "cell": "norm"})
+        LEARNERS["hypernet"].config.model_validate({"target": "cnn", "cell": "relu"})
 
 
 @pytest.mark.parametrize("kind", ITERATING)
