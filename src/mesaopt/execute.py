@@ -184,8 +184,12 @@ class Job:
     is written under."""
 
     specs: list[dict[str, Any]]
-    wanted: list[str]
     deliver: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def wanted(self) -> list[str]:
+        """The ids of the group's runs that some study asked for, in the order they were asked."""
+        return list(self.deliver)
 
     def records_for(self, records: list[RunRecord]) -> list[RunRecord]:
         """Each wanted record once per study that asked for it, carrying that study's spec; the first study pays its
@@ -216,9 +220,7 @@ def plan_jobs(specs: list[RunSpec]) -> list[Job]:
     jobs: dict[str, Job] = {}
     for spec in specs:
         members = _members(spec)
-        job = jobs.setdefault(members[0].id, Job([m.to_json() for m in members], []))
-        if spec.id not in job.wanted:
-            job.wanted.append(spec.id)
+        job = jobs.setdefault(members[0].id, Job([m.to_json() for m in members]))
         targets = job.deliver.setdefault(spec.id, [])
         if all(t["study"] != spec.study for t in targets):
             targets.append(spec.to_json())
@@ -297,7 +299,7 @@ def _failed(spec: RunSpec, error: str) -> RunRecord:
 
 def _wanted_specs(job: Job) -> list[RunSpec]:
     """Every spec the job was to deliver, one per study that asked for its run."""
-    return [RunSpec.from_json(target) for run_id in job.wanted for target in job.deliver.get(run_id, [])]
+    return [RunSpec.from_json(target) for targets in job.deliver.values() for target in targets]
 
 
 def visible_gpus(device: str | None) -> int:
