@@ -53,4 +53,12 @@ def test_study_runs_at_smoke_scale():
         record = execute_run(spec.to_json())
         assert record.status == "done", record.error
         assert record.metrics["transfer.novel_success"] == 1.0
-        assert record.metrics["train.is_searcher"] + record.metrics["train.is_memorizer"] == 1.0
+        assert record.metrics["train.is_searcher"] + record.metrics["train.is_heuristic"] == 1.0
+        written = spec.learner["form"] == "generate_and_test"
+        assert record.metrics["train.is_searcher"] == float(written)
+
+
+def test_the_written_control_needs_candidates():
+    task = build_task("boolean", {"problem": "parity"}, np.random.SeedSequence(0))
+    with pytest.raises(ValueError, match="needs a problem with candidates"):
+        fit_learner("minimal_circuit", {"form": "generate_and_test"}, task, np.random.SeedSequence(0), no_progress)

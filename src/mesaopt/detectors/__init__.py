@@ -101,7 +101,7 @@ BUILTIN_DETECTORS: dict[str, DetectorEntry] = {
         "mesaopt.detectors.agreement:label_agreement",
         "mesaopt.detectors.agreement:METRICS",
         "the task family's battery label vs a program's structural label (1 or 0)",
-        MAZE | WORD,
+        MAZE | WORD | BOOLEAN,
     ),
     "step_budget": DetectorEntry(
         "mesaopt.detectors.program_battery:step_budget",
@@ -120,6 +120,18 @@ BUILTIN_DETECTORS: dict[str, DetectorEntry] = {
         "mesaopt.detectors.program_battery:PROFILE_METRICS",
         "word tasks: transfer, step budget, answer match, harder success, and a memorizer/heuristic/searcher label",
         WORD,
+    ),
+    "exclusion": DetectorEntry(
+        "mesaopt.detectors.circuit_battery:exclusion",
+        "mesaopt.detectors.circuit_battery:EXCLUSION_METRICS",
+        "formulas: share of candidates one internal intervention excludes (the next solution is then returned)",
+        BOOLEAN,
+    ),
+    "circuit_profile": DetectorEntry(
+        "mesaopt.detectors.circuit_battery:circuit_profile_detector",
+        "mesaopt.detectors.circuit_battery:PROFILE_METRICS",
+        "formulas: transfer, exclusion by intervention, and a failed/heuristic/searcher label",
+        BOOLEAN,
     ),
     "games_accuracy": DetectorEntry(
         "mesaopt.detectors.games:games_accuracy",

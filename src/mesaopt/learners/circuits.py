@@ -10,7 +10,9 @@ table, so the first level holding the target gives the exact minimum: cost = gat
 Search-shaped problems have candidates and a test: the keyed-hash inversion (find x with h(x) = y; the test of x is
 [h(x) = y]) and tiny SAT (find the first assignment satisfying a two-literal clause given as input; the test of an
 assignment is the clause's value on it). A formula is labelled generate-and-test when it computes the test of every
-candidate as one of its sub-formulas (up to negation), table-like otherwise.
+candidate as one of its sub-formulas (up to negation), a rule (the battery's "heuristic") otherwise: a formula
+covers every input row, so there is no unseen input on which it could fail the way a memorizer does.
+`mesaopt.detectors.circuit_battery` labels the same formulas by their behaviour under interventions.
 """
 
 from __future__ import annotations
@@ -202,10 +204,12 @@ def generate_and_test(problem: str, bit: int) -> tuple:
 
 
 class MinimalCircuit:
-    """A minimal formula as a learned algorithm."""
+    """A formula as a learned algorithm (a minimal one, or a hand-written one of known nature for calibration);
+    `structural_label` is what its structure says: searcher (generate-and-test) or heuristic (anything else)."""
 
-    def __init__(self, node: tuple, n: int, train_metrics: dict[str, float]) -> None:
+    def __init__(self, node: tuple, n: int, train_metrics: dict[str, float], structural_label: str) -> None:
         self.node, self.n, self.train_metrics = node, n, train_metrics
+        self.structural_label = structural_label
         self.table = evaluate(node, n)
 
     def solve(self, batch, iterations: int | None = None) -> np.ndarray:
@@ -235,12 +239,50 @@ class MinimalCircuitConfig(BaseModel):
     measure: Literal["size", "depth"] = Field(default="size", description="minimize gates or depth")
     max_cost: int = Field(default=12, ge=1, le=16, description="largest gates + 1 (or depth + 1) enumerated")
     time_budget_s: float = Field(default=30.0, gt=0, description="wall-clock cap on the enumeration")
+    form: Literal["minimal", "generate_and_test"] = Field(
+        default="minimal",
+        description="the minimal formula found by enumeration, or the hand-written generate-and-test formula of the "
+        "same function (the positive control; search-shaped problems only)",
+    )
+
+
+def _written(config: MinimalCircuitConfig, task: BooleanTask) -> MinimalCircuit:
+    """The hand-written generate-and-test formula as a learned algorithm, with the minimal formula's metric names."""
+    problem = task.config.problem
+    if not candidate_tests(problem):
+        raise ValueError(
+            f"minimal_circuit: form 'generate_and_test' needs a problem with candidates (hash_inversion, sat), "
+            f"not {problem!r}"
+        )
+    node = generate_and_test(problem, task.config.bit)
+    share = tests_computed(node, problem)
+    searches = float(share == 1.0)
+    metrics = {
+        "size": float(size(node)),
+        "depth": float(depth(node)),
+        "exact": 0.0,
+        "minimal_formulas": 0.0,
+        "minimal_formulas_capped": 0.0,
+        "tests_computed": share,
+        "max_tests_computed": share,
+        "is_searcher": searches,
+        "is_memorizer": 0.0,
+        "is_heuristic": 1.0 - searches,
+        "search_shaped": 1.0,
+        "control_size": float(size(node)),
+        "control_depth": float(depth(node)),
+        "control_tests_computed": share,
+    }
+    return MinimalCircuit(node, task.n, metrics, "searcher" if searches else "heuristic")
 
 
 def fit_minimal_circuit(config: MinimalCircuitConfig, task: BooleanTask, seed, progress: Progress) -> MinimalCircuit:
     """The first formula met at the lowest cost level that computes the target; the label is over every minimal
     formula met at that level (is_searcher = 1 when any of them computes every candidate's test). Sub-formulas are
     the enumeration's representatives, so formulas differing only in an equivalent sub-formula count once."""
+    if config.form == "generate_and_test":
+        progress(1, 1)
+        return _written(config, task)
     problem = task.config.problem
     search = CircuitSearch(
         task.n, task.target, config.measure, CircuitSearchConfig(config.max_cost, config.time_budget_s)
@@ -268,12 +310,12 @@ def fit_minimal_circuit(config: MinimalCircuitConfig, task: BooleanTask, seed, p
             else {"tests_computed": tests_computed(node, problem), "max_tests_computed": max(shares)}
         ),
         "is_searcher": searches,
-        "is_memorizer": 1.0 - searches,
-        "is_heuristic": 0.0,
+        "is_memorizer": 0.0,
+        "is_heuristic": 1.0 - searches,
         "search_shaped": float(control is not None),
     }
     if control is not None:
         metrics["control_size"] = float(size(control))
         metrics["control_depth"] = float(depth(control))
         metrics["control_tests_computed"] = tests_computed(control, problem)
-    return MinimalCircuit(node, task.n, metrics)
+    return MinimalCircuit(node, task.n, metrics, "searcher" if searches else "heuristic")

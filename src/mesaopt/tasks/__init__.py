@@ -69,6 +69,7 @@ BUILTIN_TASKS: dict[str, TaskEntry] = {
         "mesaopt.tasks.boolean:BooleanTask",
         "one output bit of a small boolean problem, all input rows; ground truth exhaustive minimal formulas",
         "boolean",
+        "mesaopt.detectors.circuit_battery:CIRCUIT_BATTERY",
     ),
     "video": TaskEntry(
         "mesaopt.tasks.video_config:VideoConfig",

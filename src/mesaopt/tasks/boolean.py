@@ -41,32 +41,36 @@ def _sat_clause(row: int, assignment: int) -> int:
     return int(any(values[bits[2 * i]] ^ bits[2 * i + 1] for i in range(2)))
 
 
-def answer(problem: str, row: int) -> int:
-    """The problem's full answer word on one input row."""
+CANDIDATES: dict[str, int] = {"hash_inversion": 8, "sat": 4}
+"""Candidates of the search-shaped problems, tried in the order 0, 1, ...; the answer is the first that passes."""
+
+
+def passes(problem: str, row: int, candidate: int) -> bool:
+    """The test of a candidate on one input row: h(x) = y, or the clause's value on the assignment."""
+    return keyed_hash(candidate) == row if problem == "hash_inversion" else bool(_sat_clause(row, candidate))
+
+
+def answer(problem: str, row: int, excluded: int | None = None) -> int:
+    """The problem's full answer word on one input row. For a search-shaped problem, `excluded` names a candidate
+    deemed to fail its test: the answer is then the next candidate that passes (0 when none does)."""
     n = INPUTS[problem]
     bits = _bits(row, n)
     if problem == "parity":
         return sum(bits) & 1
     if problem == "majority":
         return int(sum(bits) >= 2)
-    if problem == "hash_inversion":
-        return next(x for x in range(8) if keyed_hash(x) == row)
-    return next((a for a in range(4) if _sat_clause(row, a)), 0)
+    return next((c for c in range(CANDIDATES[problem]) if c != excluded and passes(problem, row, c)), 0)
 
 
 def candidate_tests(problem: str) -> list[int]:
     """Truth tables of the test of each candidate (empty for problems that are not search-shaped)."""
     rows = range(1 << INPUTS[problem])
-    if problem == "hash_inversion":
-        return [sum(1 << r for r in rows if keyed_hash(x) == r) for x in range(8)]
-    if problem == "sat":
-        return [sum(1 << r for r in rows if _sat_clause(r, a)) for a in range(4)]
-    return []
+    return [sum(1 << r for r in rows if passes(problem, r, c)) for c in range(CANDIDATES.get(problem, 0))]
 
 
-def target_table(problem: str, bit: int) -> int:
-    """Packed truth table of output bit `bit`."""
-    return sum(((answer(problem, r) >> bit) & 1) << r for r in range(1 << INPUTS[problem]))
+def target_table(problem: str, bit: int, excluded: int | None = None) -> int:
+    """Packed truth table of output bit `bit` (with candidate `excluded` deemed to fail, see `answer`)."""
+    return sum(((answer(problem, r, excluded) >> bit) & 1) << r for r in range(1 << INPUTS[problem]))
 
 
 class BooleanConfig(TaskConfig):
