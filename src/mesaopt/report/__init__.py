@@ -232,8 +232,8 @@ def _hypothesis_piece(study: Study, hyp, i: int, subset: pd.DataFrame, figure_di
         }
     ).dropna(subset=["y"])
     conditions = [a for a in study.axes if a not in hyp.where]
-    only = next(iter(study.body.learners))
-    learned = learned_frame(subset, conditions, only) if hyp.check_learning else None
+    only = hyp.where.get("learner", next(iter(study.body.learners)))
+    learned = learned_frame(subset, conditions, str(only)) if hyp.check_learning else None
     result = judge(
         data, hyp.metric, hyp.axis, hyp.direction, hyp.where, hyp.tolerance, learned, hyp.control, hyp.min_effect
     )

@@ -10,6 +10,7 @@ from mesaopt.learners.base import LearnedAlgorithm, no_progress
 from mesaopt.learners.programs.costs import measured_costs
 from mesaopt.learners.programs.interpret import run
 from mesaopt.learners.programs.learners import COMPETITORS, winning_interval
+from mesaopt.learners.programs.local import with_exceptions
 from mesaopt.tasks import build_task
 from mesaopt.tasks.words import DeployConfig, DeployTask, structures
 from mesaopt.theory.priors import COMPONENTS, STRUCTURES
@@ -44,6 +45,25 @@ def test_local_search_learners_run_and_report_a_path():
         path = found.train_metrics["loss_path"]
         assert 2 <= len(path) <= 5 and all(b <= a for a, b in zip(path, path[1:], strict=False))
         assert found.structural_label in ("searcher", "memorizer", "heuristic")
+
+
+def test_local_search_answers_its_training_instances_with_the_exceptions_it_paid_for():
+    # A speed prior this strong makes a constant with listed exceptions cheaper than any correct program.
+    params = {"g": 64.0, "steps": 100, "restarts": 1}
+    task, found = _fit("hillclimb", params, "hash_inversion", {"bits": 6, "pool_size": 8, "eval_size": 16})
+    pool = task.train_pool()
+    assert task.success(pool, found.solve(pool)).all()
+    assert found.train_metrics["exceptions"] > 0 and found.structural_label == "memorizer"
+
+
+def test_with_exceptions_leaves_a_correct_program_alone():
+    task = build_task("hash_inversion", {"bits": 5, "pool_size": 4, "eval_size": 8}, np.random.SeedSequence(0))
+    pool = task.train_pool()
+    program = ("const", 3)
+    values, _ = run(task.dsl, program, pool.inputs)
+    patched = with_exceptions(program, pool.inputs, pool.answers, values)
+    assert (run(task.dsl, patched, pool.inputs)[0] == pool.answers).all()
+    assert with_exceptions(patched, pool.inputs, pool.answers, pool.answers) == patched
 
 
 def test_seed_003_structures_behave_as_written():

@@ -14,7 +14,7 @@ from mesaopt.learners.base import Progress
 from mesaopt.learners.programs.algorithm import ProgramAlgorithm, score
 from mesaopt.learners.programs.enumerate import EnumConfig, Enumerator, levin_select
 from mesaopt.learners.programs.interpret import run, run_body
-from mesaopt.learners.programs.local import Sampler, genetic, hill_climb, loss
+from mesaopt.learners.programs.local import Sampler, genetic, hill_climb, loss, with_exceptions
 from mesaopt.limits import MAX_CURVE_POINTS, MAX_LEVEL, MAX_POPULATION, bounded
 from mesaopt.tasks.words import DeployTask, WordTask, structures
 
@@ -221,7 +221,8 @@ def _local(kind: str, config: LocalConfig, task: WordTask, seed: np.random.SeedS
         program, curve = genetic(sampler, evaluate, config.population, config.generations)
     progress(1, 1)
     final, solved = evaluate(program)
-    t = float(run(dsl, program, train.inputs)[1].mean())
+    values, steps = run(dsl, program, train.inputs)
+    t = float(steps.mean())
     picks = np.linspace(0, len(curve) - 1, min(config.curve_points, len(curve))).round().astype(int)
     metrics = {
         "loss": final,
@@ -231,8 +232,9 @@ def _local(kind: str, config: LocalConfig, task: WordTask, seed: np.random.SeedS
         "programs_evaluated": float(len(cache)),
         "loss_path": [curve[i] for i in picks],
         "monotone_path": float(all(b <= a for a, b in zip(curve, curve[1:], strict=False))),
+        "exceptions": float((values != train.answers).sum()),
     }
-    algorithm = ProgramAlgorithm(dsl, program, t, metrics)
+    algorithm = ProgramAlgorithm(dsl, with_exceptions(program, train.inputs, train.answers, values), t, metrics)
     algorithm.train_metrics.update(_deploy_success(task, algorithm))
     return algorithm
 

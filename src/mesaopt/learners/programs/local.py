@@ -4,7 +4,8 @@
 `rng`, and an evaluate function. `Sampler` serves the word DSL; `maze_search.MazeSampler` the maze language.
 
 Both minimise the loss c + g*log2(t) + 2W bits per wrong training answer (the price of listing that answer as an
-exception), so on correct programs the loss is the enumerator's score.
+exception), so on correct programs the loss is the enumerator's score. The learned algorithm is the program found
+with those exceptions listed (`with_exceptions`): what the loss paid for, so it answers every training instance.
 """
 
 from __future__ import annotations
@@ -26,6 +27,18 @@ def loss(dsl: Dsl, node: Node, inputs: np.ndarray, answers: np.ndarray, g: float
     values, steps = run(dsl, node, inputs)
     wrong = int((values != answers).sum())
     return dsl.cost(node) + g * math.log2(float(steps.mean())) + 2 * dsl.word_bits * wrong, wrong == 0
+
+
+def with_exceptions(node: Node, inputs: np.ndarray, answers: np.ndarray, values: np.ndarray) -> Node:
+    """The program with the training answers it gets wrong listed in front of it, as the loss prices them: where the
+    instance's first word is a listed key, the stored answer, else the program's (unchanged when nothing is wrong)."""
+    wrong = np.flatnonzero(values != answers)
+    if not len(wrong):
+        return node
+    pairs = dict(zip(inputs[wrong, 0].tolist(), answers[wrong].tolist(), strict=True))
+    keys = tuple(sorted(pairs))
+    listed = ("table", ("var", 0), keys, (1,) * len(keys))
+    return ("if", ("eq", listed, ("const", 1)), ("table", ("var", 0), keys, tuple(pairs[k] for k in keys)), node)
 
 
 class Sampler:
