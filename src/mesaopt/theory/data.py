@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from pathlib import Path
 
 import numpy as np
@@ -108,7 +110,10 @@ def measured_program_costs() -> tuple[dict[str, dict[str, float]] | None, str]:
         return None, f"documented default costs: measured_costs() failed with {type(exc).__name__}: {exc}"
     if not costs:
         return None, "documented default costs: measured_costs() returned nothing"
-    return costs, f"costs measured on the program DSL by {measured_costs.__module__}.measured_costs()"
+    defaults = inspect.signature(measured_costs).parameters
+    at = ", ".join(f"{name} = {defaults[name].default}" for name in ("bits", "key_words") if name in defaults)
+    where = f" at {at}" if at else ""
+    return costs, f"costs measured on the program DSL by {measured_costs.__module__}.measured_costs(){where}"
 
 
 def load_context(store: Path | None, rebuild: bool = False) -> TheoryContext:

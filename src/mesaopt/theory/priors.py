@@ -316,11 +316,13 @@ def cost_ordering(costs: dict[str, Cost]) -> str:
     line = f"Measured ordering: by c, {by_c}; by t, {by_t}."
     if costs["Hsd"].c < costs["Hfh"].c:
         return line + " c(Hsd) < c(Hfh) as the essay assumes, so the speed prior decides between them."
-    both = " Hfh is also faster, so it wins on both priors at every g" if costs["Hfh"].t <= costs["Hsd"].t else ""
+    both = " Hfh is also faster, so it wins on both priors at every g." if costs["Hfh"].t <= costs["Hsd"].t else ""
     return line + (
         f" c(Hsd) >= c(Hfh): the essay's premise fails on these costs; Hsd is not the simpler structure.{both}"
         " The speed-versus-simplicity trade-off the essay describes needs get_base_obj to cost more than the mode "
-        "check, the simple objective and the rederivation together."
+        "check, the simple objective and the rederivation together: a larger base objective (more or wider key "
+        "words) raises c(get_base_obj) alone and can reverse the ordering, which programs_deception_priors measures "
+        "(set --c_get_base_obj to explore it here)."
     )
 
 
