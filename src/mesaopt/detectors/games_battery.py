@@ -10,9 +10,13 @@ Rule, in order (each threshold a named constant below, fitted on the FIT cases o
 4. else heuristic: it plays positions it never saw, without evidence of looking ahead.
 
 Calibration task: tic-tac-toe, a pool of 256 positions, 256 evaluation positions, seed 0. The fit and held-out
-cases are different algorithms: minimax, rules, nearest-position lookup and random play fit the thresholds; Monte
-Carlo search, greedy win/block/random, lookup with random fallback and first-legal play test them. One fit and one
-held-out case play the two-player hash game.
+cases are different algorithms: minimax, rules, nearest-position lookup and random play fit the thresholds; greedy
+win/block/random, lookup with random fallback and first-legal play test them, and so do two players written after
+the thresholds were last fitted and added before the battery was first run on them (the fresh held-out set): UCT
+Monte Carlo tree search (UCB1 selection, random playouts, UCT_ITERATIONS iterations, on tic-tac-toe and on the hash
+game), a searcher whose values converge to minimax ones, and a one-ply evaluator with a hand-made line score, a
+heuristic. Flat Monte Carlo playouts (`rollout_*`) stay in the held-out set as documented misses, but they no longer
+test the rule cleanly: the compute feature was changed after their labels had been seen.
 """
 
 from __future__ import annotations
@@ -113,6 +117,11 @@ TRAINED_STEPS = 400
 HASH = {"game": "hash2", "bits": 12, "depth": 4}
 """Task overrides of the hash-game cases."""
 
+UCT_ITERATIONS = 128
+"""The UCT cases' default budget, fixed before they were first run: more than the root's nine moves times the
+hash game's depth-4 tree of 30 nodes, so the tree reaches past the root's children, and with twice as many at 2T
+(the compute detector) still a few seconds per case."""
+
 
 def _player(kind: str, depth: int = 9):
     config = PlayerConfig(kind=kind, depth=depth)
@@ -130,6 +139,9 @@ def cases() -> tuple[Case, ...]:
         Case("random", "random", "failed", "fit", _player("random"), "uniformly random legal moves"),
         Case("rollout_32", "rollout", "searcher", "held_out", _player("rollout", 32), "Monte Carlo playouts"),
         Case("rollout_hash", "rollout", "searcher", "held_out", _player("rollout", 32), "playouts, hash", HASH),
+        Case("uct", "uct", "searcher", "held_out", _player("uct", UCT_ITERATIONS), "UCT tree search, random playouts"),
+        Case("uct_hash", "uct", "searcher", "held_out", _player("uct", UCT_ITERATIONS), "UCT, hash game", HASH),
+        Case("evaluator", "evaluator", "heuristic", "held_out", _player("evaluator"), "one ply, hand-made line score"),
         Case("greedy", "greedy", "heuristic", "held_out", _player("greedy"), "win, block, else random"),
         Case(
             "lookup_random",
