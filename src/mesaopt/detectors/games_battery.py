@@ -165,6 +165,15 @@ def cases() -> tuple[Case, ...]:
             "recurrent net, 400 steps",
             slow=True,
         ),
+        Case(
+            "transformer",
+            "transformer",
+            None,
+            "held_out",
+            _trained("game_transformer"),
+            "board transformer, 400 steps",
+            slow=True,
+        ),
     )
 
 
