@@ -55,3 +55,20 @@ def test_a_games_learner_refuses_other_tasks():
     maze = build_task("maze", {"size": 3, "pool_size": 4}, np.random.SeedSequence(0))
     with pytest.raises(ValueError, match="games"):
         _fit("game_mlp", maze, steps=1)
+
+
+@pytest.mark.parametrize("scale", [0.02, 1.0])
+def test_transformer_position_embedding_starts_at_the_configured_scale(scale):
+    task = _task(pool_size=32)
+    net = _fit("game_transformer", task, steps=1, width=32, position_scale=scale)
+    position = untrained_copy(net).module.position.detach().numpy()
+    assert position.std() == pytest.approx(scale, rel=0.2)
+
+
+@pytest.mark.slow
+def test_transformer_learns_tictactoe_at_the_restriction_study_recipe():
+    task = _task()
+    net = _fit("game_transformer", task, steps=400, width=64, depth=2, heads=4)
+    chance, _, _ = decisive_accuracy(RandomPlayer(), task, task.novel())
+    assert net.train_metrics["novel_accuracy"] >= chance + 0.4
+    assert net.train_metrics["train_accuracy"] >= 0.8

@@ -29,6 +29,11 @@ class GameTransformerConfig(GameNetConfig):
     width: int = Field(default=64, ge=1, description="residual width")
     depth: int = Field(default=2, ge=1, description="transformer blocks")
     heads: int = Field(default=4, ge=1, description="attention heads (must divide width)")
+    position_scale: float = Field(
+        default=1.0,
+        gt=0,
+        description="std of the learned position embedding at initialization (1: as large as a token's embedding)",
+    )
 
 
 class GameRecurrentConfig(GameNetConfig):

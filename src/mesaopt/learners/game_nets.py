@@ -5,6 +5,13 @@ cross-entropy of the legal-move softmax against the uniform distribution over th
 keeps the exact minimax value), plus `value_weight` times the squared error of the value head against the exact
 value. The answer is the legal move with the largest logit. After training, decisive accuracy on training and on
 novel positions is recorded as `train.train_accuracy` and `train.novel_accuracy`.
+
+The transformer's learned position embedding starts at `position_scale` (1 by default, as large as a token's
+embedding) rather than the module's 0.02: at 0.02 the cells are nearly indistinguishable after the first layer norm,
+so no line of three can be told from any other three cells until the embedding has grown. On tic-tac-toe it sat
+at 0.59 decisive accuracy after 300 steps and at 0.59-0.76 after 600 over six recipes (lr 1e-3 to 1e-2, 1 to 4
+blocks, width 32 or 64); at 1 it reaches 0.95-0.98 after 400 steps (the measurement is in the README's games
+section).
 """
 
 from __future__ import annotations
@@ -17,9 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mesaopt.learners.base import Progress
-from mesaopt.learners.game_config import (
-    GameNetConfig,
-)
+from mesaopt.learners.game_config import GameNetConfig
 from mesaopt.learners.sgd import seeded_module, train
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.games import GamesTask
@@ -96,7 +101,14 @@ def _builder(kind: str, config: GameNetConfig, tokens: int, channels: int, actio
     if kind == "transformer":
         if config.width % config.heads:
             raise ValueError(f"game_transformer: width {config.width} is not a multiple of heads {config.heads}")
-        return lambda: PolicyTransformer(tokens, channels, actions, config.width, config.depth, config.heads)
+
+        def transformer() -> nn.Module:
+            module = PolicyTransformer(tokens, channels, actions, config.width, config.depth, config.heads)
+            with torch.no_grad():
+                module.position.normal_(0.0, config.position_scale)
+            return module
+
+        return transformer
     return lambda: PolicyRecurrent(tokens, channels, actions, config.width, config.iterations)
 
 

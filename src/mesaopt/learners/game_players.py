@@ -8,7 +8,11 @@
 - `GreedyPlayer`: win if it can, else block, else a random legal move; a second, weaker heuristic.
 - `LookupPlayer`: the pool positions' optimal moves, the nearest stored position's move elsewhere (or a random move,
   `fallback="random"`); a memorizer.
+- `EvaluatorPlayer`: one ply with a hand-made static score of each move's result (board games: every line that
+  holds stones of one player only counts LINE_WEIGHT^(stones - 1) for its owner; the hash game: the top bit of the
+  next state); a heuristic that never looks past its own move.
 - `RandomPlayer`, `FirstLegalPlayer`: play without looking; neither has learned anything.
+- `UCTPlayer` (game_uct): UCT Monte Carlo tree search, a searcher that converges to minimax.
 Random choices are seeded per call from the positions themselves, so the same batch gets the same answers.
 """
 
@@ -229,6 +233,54 @@ class LookupPlayer(Player):
         return {"lookup.distance": hamming_distances(batch.inputs.astype(np.uint8), self.keys)}
 
 
+LINE_WEIGHT = 10.0
+"""The evaluator's score of a line holding c stones of one player and none of the other: LINE_WEIGHT^(c - 1) for
+that player (1, 10, 100 on tic-tac-toe, the textbook static evaluation: a finished line outweighs any two threats)."""
+
+
+class EvaluatorPlayer(Player):
+    """The legal move whose resulting position scores best under a hand-made static evaluation (misère: negated)."""
+
+    name = "one-ply evaluator: hand-made score of each move's result"
+    bits = 64.0
+
+    def scores(self, batch: GameBatch) -> np.ndarray:
+        """Static score of each move's result for the mover, (B, actions); 0 where the move is illegal."""
+        mover = np.where(batch.side == 0, 1.0, -1.0)
+        if not batch.is_board:
+            tops = [
+                2.0 * hash_win(hash_step(batch.codes, m, batch.bits, batch.variant), batch.bits) - 1.0 for m in (0, 1)
+            ]
+            return np.stack(tops, axis=1) * mover[:, None]
+        spec = BOARDS[batch.game]
+        boards = decode(spec, batch.codes)
+        cells = targets(spec, boards)
+        own = np.where(batch.side == 0, 1, 2)[:, None, None]
+        sign = np.where(batch.variant == 1, -1.0, 1.0)
+        out = np.zeros(cells.shape)
+        rows = np.arange(len(batch))
+        for a in range(spec.actions):
+            placed = boards.copy()
+            placed[rows, np.maximum(cells[:, a], 0)] = own[:, 0, 0]
+            stones = placed[:, spec.lines]
+            mine, theirs = (stones == own).sum(axis=2), ((stones != own) & (stones != 0)).sum(axis=2)
+            lines = np.where(theirs == 0, _weight(mine), 0.0) - np.where(mine == 0, _weight(theirs), 0.0)
+            out[:, a] = np.where(cells[:, a] >= 0, sign * lines.sum(axis=1), 0.0)
+        return out
+
+    def solve(self, batch: GameBatch, iterations: int | None = None) -> np.ndarray:
+        legal = solver_of(batch).legal(batch)
+        return np.where(legal, self.scores(batch), -np.inf).argmax(axis=1)
+
+    def hidden_states(self, batch: GameBatch, iterations: int | None = None) -> dict[str, np.ndarray]:
+        return {"eval.1": self.scores(batch)}
+
+
+def _weight(stones: np.ndarray) -> np.ndarray:
+    """LINE_WEIGHT^(stones - 1) where a line holds stones, else 0."""
+    return np.where(stones > 0, LINE_WEIGHT ** np.maximum(stones - 1, 0), 0.0)
+
+
 class RandomPlayer(Player):
     """A uniformly random legal move."""
 
@@ -252,10 +304,12 @@ class PlayerConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Literal["minimax", "rollout", "rules", "greedy", "lookup", "random", "first_legal"] = Field(
-        default="minimax", description="which player"
+    kind: Literal["minimax", "rollout", "uct", "rules", "greedy", "evaluator", "lookup", "random", "first_legal"] = (
+        Field(default="minimax", description="which player")
     )
-    depth: int = Field(default=9, ge=1, description="minimax: search depth; rollout: playouts per move")
+    depth: int = Field(
+        default=9, ge=1, description="minimax: search depth; rollout: playouts per move; uct: iterations per move"
+    )
     max_entries: int = Field(default=4096, ge=1, description="lookup: positions stored when the pool is infinite")
 
 
@@ -265,12 +319,22 @@ def build_player(config: PlayerConfig, task: GamesTask, rng: np.random.Generator
         return MinimaxPlayer(config.depth, task.actions)
     if config.kind == "rollout":
         return RolloutPlayer(config.depth)
+    if config.kind == "uct":
+        from mesaopt.learners.game_uct import UCTPlayer
+
+        return UCTPlayer(config.depth)
     if config.kind == "lookup":
         stored = task.train_pool()
         if stored is None:
             stored = task.sample_train(config.max_entries, rng or task.generator("lookup"))
         return LookupPlayer(stored, task.solutions(stored))
-    simple = {"rules": RulesPlayer, "greedy": GreedyPlayer, "random": RandomPlayer, "first_legal": FirstLegalPlayer}
+    simple = {
+        "rules": RulesPlayer,
+        "greedy": GreedyPlayer,
+        "evaluator": EvaluatorPlayer,
+        "random": RandomPlayer,
+        "first_legal": FirstLegalPlayer,
+    }
     return simple[config.kind]()
 
 
