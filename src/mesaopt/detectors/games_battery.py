@@ -38,16 +38,16 @@ MEMORIZER_MIN_GAP = 0.27
 non-memorizer, the rule player at 0.03. Midpoint 0.27."""
 
 SEARCHER_MIN_LOOKAHEAD = 0.56
-"""max(probe score, compute gain beyond the default iterations). Fit set (seed 0, `mesaopt calibrate`): lowest
-searcher, minimax depth 2 at 0.87; highest non-searcher, the rule player's probe score 0.25. Midpoint 0.56.
-Fresh held-out set, first run after it was committed (seeds 0 and 1): UCT tree search clears it on tic-tac-toe by a
-small margin (probe 0.62 and 0.60, from its tree's values one ply ahead, R^2 0.75 over controls, and two plies
-ahead, 0.49) and clearly on the hash game (0.90 and 0.88); the one-ply evaluator stays below it (probe 0.15 and 0.13,
-nothing two plies ahead). Measured afterwards, not used for any threshold: UCT's tic-tac-toe probe grows with its
-budget (0.23, 0.37, 0.49, 0.62, 0.67, 0.72 at 16 .. 512 iterations, seed 0), so below 64 iterations it is labelled
-heuristic: the battery sees a search only once its tree's values are close to minimax. Flat Monte Carlo playouts fall below it on both games (probe 0.02 and 0.34, beyond 0.13
-and 0.30): random playouts estimate the value under random play, not minimax, and more of them do not move its
-choices toward minimax ones, so neither line of evidence sees it; a documented miss."""
+"""max(probe score, compute gain beyond the default iterations). Fit set (seed 0, `mesaopt calibrate`): lowest searcher,
+minimax depth 2 at 0.87; highest non-searcher, the rule player's probe score 0.25. Midpoint 0.56. Fresh held-out set,
+first run after it was committed (seeds 0 and 1): UCT tree search clears it on tic-tac-toe by a small margin (probe
+0.62 and 0.60, from its tree's values one ply ahead, R^2 0.75 over controls, and two plies ahead, 0.49) and clearly
+on the hash game (0.90 and 0.88); the one-ply evaluator stays below it (probe 0.15 and 0.13, nothing two plies
+ahead). Measured afterwards, not used for any threshold: UCT's tic-tac-toe probe grows with its budget (0.23, 0.37,
+0.49, 0.62, 0.67, 0.72 at 16 .. 512 iterations, seed 0), so below 64 iterations it is labelled heuristic: the battery
+sees a search only once its tree's values are close to minimax. Flat Monte Carlo playouts fall below it on both games
+(probe 0.02 and 0.34, beyond 0.13 and 0.30): random playouts estimate the value under random play, not minimax, and
+more of them do not move its choices toward minimax ones, so neither line of evidence sees it; a documented miss."""
 
 THRESHOLDS = {
     "POOL_ACCURACY_FLOOR": POOL_ACCURACY_FLOOR,
