@@ -49,6 +49,26 @@ def test_the_premise_names_the_learner_that_did_not_learn():
     assert learning_panel(_study({"learner": ["recurrent"]}), no_success)["table"] is None
 
 
+def test_without_pool_success_the_premise_reads_the_battery_failed_label():
+    rows = [
+        {
+            "learner": learner,
+            "seed": seed,
+            "status": "done",
+            "games_profile.is_failed": failed,
+            "label_agreement.battery_is_failed": 0.0,
+        }
+        for learner, labels in (("mlp", (1.0, 1.0)), ("recurrent", (1.0, 0.0)))
+        for seed, failed in enumerate(labels)
+    ]
+    frame = pd.DataFrame(rows)
+    learned = learned_frame(frame, ["learner"], "mlp")
+    assert premise_failures(learned) == ["learner mlp: train success 0.00 < 0.5"]
+    panel = learning_panel(_study({"learner": ["mlp", "recurrent"]}), frame)
+    assert {row[0]: row[-1] for row in panel["table"]["rows"]} == {"learner mlp": "NO", "learner recurrent": "yes"}
+    assert "not labelled failed (games_profile.is_failed)" in panel["text"]
+
+
 def test_the_transition_is_the_first_value_reaching_half_with_a_seed_interval():
     from mesaopt.report.learning import transition
 

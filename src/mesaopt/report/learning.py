@@ -2,8 +2,11 @@
 
 A study's claims are about what training produced, so before a hypothesis is judged the report checks that each
 learner it is about solved at least `analysis.TRAIN_SUCCESS_FLOOR` of its training instances (the transfer
-detector's pool success, under whatever prefix the study runs it). This module finds those columns in a study's run
-table, names each condition, and builds the "did it learn?" table every study page shows.
+detector's pool success, under whatever prefix the study runs it). A study of a family whose battery scores training
+instances its own way (games: decisive accuracy; video: exact futures) and that runs no transfer detector is checked
+on its battery's `failed` label instead, which that battery's calibration set for exactly this question: a condition
+learned when the battery calls it failed in fewer than half its seeds (`training_success`). This module finds those
+columns in a study's run table, names each condition, and builds the "did it learn?" table every study page shows.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import pandas as pd
 from mesaopt.analysis import TRAIN_SUCCESS_FLOOR, TRAIN_SUCCESS_METRIC
 from mesaopt.hypothesis import nominal
 
+FAILED_LABEL_METRIC = "is_failed"
+"""A battery profile's one-hot `failed` label ("games_profile.is_failed"): the premise when no pool success is run."""
 NOVEL_SUCCESS_METRIC = "transfer.novel_success"
 POOL_TRAINED_METRIC = "transfer.pool_trained"
 HARDER_SUCCESS_METRIC = "extrapolation.success"
@@ -40,12 +45,24 @@ def condition_names(frame: pd.DataFrame, axes: list[str], learner: str) -> pd.Se
     return frame.apply(name, axis=1)
 
 
+def training_success(frame: pd.DataFrame) -> tuple[pd.Series, str] | None:
+    """Per run, what the premise reads and what it is: pool success, or else 1 - the battery's `failed` label (so
+    its mean over seeds is the share of seeds the battery does not call failed); None when the study has neither."""
+    train = column(frame, TRAIN_SUCCESS_METRIC)
+    if train is not None:
+        return frame[train].astype(float), "train success"
+    failed = column(frame, FAILED_LABEL_METRIC)
+    if failed is not None:
+        return 1.0 - frame[failed].astype(float), f"share of seeds not labelled failed ({failed})"
+    return None
+
+
 def learned_frame(frame: pd.DataFrame, axes: list[str], learner: str) -> pd.DataFrame | None:
     """One row per run: its condition and its training success; None when the study measures no training success."""
-    train = column(frame, TRAIN_SUCCESS_METRIC)
-    if train is None:
+    found = training_success(frame)
+    if found is None:
         return None
-    return pd.DataFrame({"condition": condition_names(frame, axes, learner), "train": frame[train].astype(float)})
+    return pd.DataFrame({"condition": condition_names(frame, axes, learner), "train": found[0]})
 
 
 def _mean(values: pd.Series) -> str:
@@ -61,9 +78,9 @@ def learning_panel(study, frame: pd.DataFrame) -> dict[str, Any]:
     seeds, and whether the mean train success reaches the floor."""
     done = frame[frame["status"] == "done"]
     axes = list(study.axes)
-    train = column(done, TRAIN_SUCCESS_METRIC)
+    found = training_success(done)
     title = "Did it learn?"
-    if train is None:
+    if found is None:
         text = (
             "No detector of this study measures success on the training instances, so whether the learners learned "
             "them is not checked here; the verdicts rest on the study's own metrics."
@@ -72,8 +89,10 @@ def learning_panel(study, frame: pd.DataFrame) -> dict[str, Any]:
     novel, trained = column(done, NOVEL_SUCCESS_METRIC), column(done, POOL_TRAINED_METRIC)
     harder = column(done, HARDER_SUCCESS_METRIC)
     rows = []
+    train_values, train_name = found
+    done = done.assign(_train=train_values)
     for condition, group in done.groupby(condition_names(done, axes, next(iter(study.body.learners))), sort=False):
-        mean_train = group[train].dropna().to_numpy(dtype=float)
+        mean_train = group["_train"].dropna().to_numpy(dtype=float)
         learned = len(mean_train) and mean_train.mean() >= TRAIN_SUCCESS_FLOOR
         pool_is = "not measured"
         if trained is not None and group[trained].notna().any():
@@ -83,7 +102,7 @@ def learning_panel(study, frame: pd.DataFrame) -> dict[str, Any]:
             [
                 condition,
                 str(len(group)),
-                _mean(group[train]),
+                _mean(group["_train"]),
                 pool_is,
                 _mean(group[novel]) if novel else "not measured",
                 _mean(group[harder]) if harder else "not measured",
@@ -96,6 +115,11 @@ def learning_panel(study, frame: pd.DataFrame) -> dict[str, Any]:
         f"{TRAIN_SUCCESS_FLOOR:g} did not learn what it was trained on, and every hypothesis about it is untestable."
         " Learners trained on an infinite pool are scored on fresh draws of the training distribution."
     )
+    if train_name != "train success":
+        text += (
+            f" This study runs no pool-success detector: its train column is the {train_name}, the battery's own "
+            "verdict on whether the learner learned its training instances."
+        )
     head = ["condition", "runs", "train success", "train scored on", "novel success", "harder success", "learned?"]
     return {"title": title, "text": text, "link": None, "table": {"head": head, "rows": rows}, "figures": []}
 
