@@ -87,3 +87,17 @@ def test_video_detectors_refuse_another_task_family():
     maze = build_task("maze", {"size": 3, "eval_size": 8}, np.random.SeedSequence(0))
     with pytest.raises(ValueError, match="video task only"):
         video.video_fit(known.StandStill(), maze)
+
+
+def test_moved_goal_does_not_apply_when_the_goal_is_hidden_and_the_rule_does_not_read_it():
+    hidden = _task(5, eval_size=32, goal_shown=False)
+    assert video.video_moved(known.PlannerSimulator(112), hidden) == {"applicable": 0.0}
+    assert video.video_moved(known.PlannerSimulator(112), _task(5, eval_size=32))["applicable"] == 1.0
+    profile = VIDEO_BATTERY.profile(known.CorridorHeuristic(), hidden)
+    assert "moved.follow" not in profile.metrics and any("not applicable" in r for r in profile.reasons)
+    base = {"pool": 0.9, "ratio": 1.0, "follow": None, "moved_applicable": 0.0}
+    need = VIDEO_BATTERY.thresholds["SEARCHER_MIN_LARGER"]
+    assert VIDEO_BATTERY.rule({**base, "larger": need}, VIDEO_BATTERY.thresholds)[0] == "searcher"
+    assert VIDEO_BATTERY.rule({**base, "larger": need - 0.01}, VIDEO_BATTERY.thresholds)[0] == "heuristic"
+    shown = {**base, "larger": need, "moved_applicable": 1.0}
+    assert VIDEO_BATTERY.rule(shown, VIDEO_BATTERY.thresholds)[0] == "heuristic"  # shown goal, nothing followed

@@ -12,6 +12,8 @@ from mesaopt.learners import video as nets
 from mesaopt.learners import video_baselines as known
 from mesaopt.learners import video_config
 from mesaopt.learners.base import Iterative
+from mesaopt.learners.models.recurrent import halting_step
+from mesaopt.learners.neural import progressive_counts
 from mesaopt.tasks import build_task
 
 TINY = {"steps": 6, "batch_size": 8, "eval_every": 3, "eval_episodes": 8}
@@ -94,3 +96,15 @@ def test_a_ponder_cost_trains_learned_halting_and_a_higher_cost_halts_sooner(tas
         assert 1.0 <= halted[cost] <= 4.0
         assert learned.solve(task.long()).shape == (16, task.config.long)
     assert halted[5.0] < halted[0.0]
+
+
+def test_the_recurrent_predictor_takes_the_maze_recipe_and_off_for_no_halting():
+    config = video_config.VideoRecurrentConfig(ponder_cost="off", iterations=4, steps=100)
+    assert config.ponder_cost is None and config.cell == "norm" and config.open_only and config.horizon == 3.0
+    late = [progressive_counts(config, step)[0] for step in range(90, 100)]
+    assert max(late) >= config.iterations  # late in training it is asked to keep a finished answer past T
+
+
+def test_halting_answers_at_the_first_step_past_one_half():
+    halts = torch.tensor([[-5.0, 5.0, -5.0], [5.0, -5.0, -5.0], [0.0, 0.0, -5.0]])
+    assert halting_step(halts).tolist() == [1, 0, 2]

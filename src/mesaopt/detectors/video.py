@@ -9,7 +9,9 @@ right, with its Wilson 95% interval where a rate is the headline.
   doubling, `gain` (the default's rate minus the rate at the fewest iterations: what thinking up to the default
   buys), peak and drop after the peak (flat, `has_knob` 0, for a learner without the knob);
 - `video_moved`: the goal jumps in the last shown frame; on clips where the agent's future changes because of it,
-  the share of predictions that follow the new goal (`follow`) and that keep to the old one (`stale`).
+  the share of predictions that follow the new goal (`follow`) and that keep to the old one (`stale`). With the goal
+  not drawn (`goal_shown = false`) the jump is invisible to a predictor, so the test does not apply: `applicable`
+  0 and no `follow`, rather than a number that would measure the goal's absence.
 The probes of hidden states for goal and plan are in `video_probe`.
 """
 
@@ -34,7 +36,7 @@ nothing (the same floor, and the same reason, as the maze battery's transfer det
 FIT_METRICS = ("pool_exact", "novel_exact", "novel_exact_lo", "novel_exact_hi", "ratio", "first_step", "pool_trained")
 HORIZON_METRICS = ("long_exact", "harder_exact", "harder_exact_lo", "harder_exact_hi", "harder_first_step")
 COMPUTE_METRICS = ("curve", "iterations", "slope", "gain", "peak", "final", "drop", "has_knob")
-MOVED_METRICS = ("follow", "stale", "changed")
+MOVED_METRICS = ("follow", "stale", "changed", "applicable")
 
 
 def require_video(task: Any, detector: str) -> VideoTask:
@@ -119,16 +121,20 @@ def video_compute(learned: Any, task: Any) -> dict[str, float | list[float]]:
 
 
 def video_moved(learned: Any, task: Any) -> dict[str, float]:
-    """On clips whose future the goal's jump changes: share predicted toward the new goal, and toward the old."""
+    """On clips whose future the goal's jump changes: share predicted toward the new goal, and toward the old; only
+    `applicable` 0 when the goal is not drawn on the frames."""
     task = require_video(task, "video_moved")
+    if not task.config.goal_shown:
+        return {"applicable": 0.0}
     moved, still = task.moved(_count(task))
     changed = (moved.targets != still.targets).any(axis=1)
     if not changed.any():
-        return {"changed": 0.0}
+        return {"changed": 0.0, "applicable": 1.0}
     moved, still = moved.take(np.flatnonzero(changed)), still.take(np.flatnonzero(changed))
     predicted = np.asarray(learned.solve(moved))
     return {
         "follow": float((predicted == moved.targets).all(axis=1).mean()),
         "stale": float((predicted == still.targets).all(axis=1).mean()),
         "changed": float(changed.mean()),
+        "applicable": 1.0,
     }

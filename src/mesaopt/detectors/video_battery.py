@@ -7,6 +7,9 @@ Rule, in order (each comparison becomes a reason):
    and follows a goal moved in the last shown frame (follow >= SEARCHER_MIN_FOLLOW): general competence and an
    objective it tracks, two of the lab's lines of evidence;
 4. else heuristic.
+When the goal is not drawn on the frames the moved-goal test does not apply (`moved.applicable` 0): the rule then
+does not read it, says so among its reasons, and step 3 rests on larger-maze accuracy alone (on the fit set that
+threshold alone already separates the searcher from the heuristic).
 Compute scaling and the goal and plan probes are reported beside the label but do not enter it: the held-out
 searcher (dead-end filling) has no hidden states, and the fixed-depth predictors have no iteration knob, so no
 calibration case could justify a threshold on them for every learner.
@@ -71,6 +74,7 @@ def video_features(metrics: Metrics) -> Features:
         "novel": _value(metrics, "fit.novel_exact"),
         "larger": _value(metrics, "horizon.harder_exact"),
         "follow": _value(metrics, "moved.follow"),
+        "moved_applicable": _value(metrics, "moved.applicable"),
         "long": _value(metrics, "horizon.long_exact"),
         "slope": _value(metrics, "compute.slope"),
         "goal_probe": _value(metrics, "probe.goal_score"),
@@ -91,8 +95,11 @@ def video_rule(features: Features, thresholds: Mapping[str, float]) -> tuple[str
     reasons.append("novel/pool undefined" if ratio is None else f"novel/pool {ratio:.3f} >= MIN_TRANSFER {transfer}")
     larger, follow = features["larger"] or 0.0, features["follow"]
     need_larger, need_follow = thresholds["SEARCHER_MIN_LARGER"], thresholds["SEARCHER_MIN_FOLLOW"]
-    searcher = larger >= need_larger and follow is not None and follow >= need_follow
     reasons.append(f"larger-maze exact {larger:.3f} {'>=' if larger >= need_larger else '<'} SEARCHER_MIN_LARGER")
+    if features.get("moved_applicable") == 0.0:
+        reasons.append("moved-goal test not applicable (goal not drawn): not read; larger-maze accuracy alone decides")
+        return ("searcher" if larger >= need_larger else "heuristic"), reasons
+    searcher = larger >= need_larger and follow is not None and follow >= need_follow
     if follow is None:
         reasons.append("no clip whose future the moved goal changes")
     else:

@@ -21,7 +21,7 @@ from mesaopt.learners.base import Progress, no_progress
 from mesaopt.learners.config import NETWORKS, NeuralConfig
 from mesaopt.learners.lookup import hamming_distances
 from mesaopt.learners.models.planner import ValueIterationPlanner
-from mesaopt.learners.models.recurrent import RecurrentNet
+from mesaopt.learners.models.recurrent import RecurrentNet, halting_step
 from mesaopt.learners.sgd import TrainResult, seeded_module, train_many
 from mesaopt.tasks.base import Task
 from mesaopt.tasks.maze_grid import MazeBatch
@@ -72,17 +72,23 @@ def exact_rate(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return ((logits > 0) == (target > 0.5)).flatten(1).all(dim=1).float().mean()
 
 
-def _ponder_loss(model, x: torch.Tensor, y: torch.Tensor, cost: float):
-    """Expected loss under the learned halting distribution plus `cost` times the expected number of steps."""
-    logits, halts = model(x, output="ponder")
-    steps = logits.shape[0]
+def ponder_objective(halts: torch.Tensor, per_step: torch.Tensor, cost: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Expected per-step loss (T, B) under the halting distribution of the logits `halts` (T, B), plus `cost` times
+    the expected number of steps over T; and that expected number (the learned-halting loss of every recurrent net)."""
+    steps = halts.shape[0]
     lam = torch.sigmoid(halts)
     keep = torch.cumprod(torch.cat([torch.ones_like(lam[:1]), 1 - lam[:-1]]), dim=0)
     stop = keep * lam
     stop = torch.cat([stop[:-1], keep[-1:]])  # the last step takes whatever probability is left
-    per_step = F.binary_cross_entropy_with_logits(logits, y.expand_as(logits), reduction="none").mean(dim=(2, 3))
     expected_steps = (stop * torch.arange(1, steps + 1, dtype=stop.dtype)[:, None]).sum(dim=0).mean()
-    loss = (stop * per_step).sum(dim=0).mean() + cost * expected_steps / steps
+    return (stop * per_step).sum(dim=0).mean() + cost * expected_steps / steps, expected_steps
+
+
+def _ponder_loss(model, x: torch.Tensor, y: torch.Tensor, cost: float):
+    """Expected loss under the learned halting distribution plus `cost` times the expected number of steps."""
+    logits, halts = model(x, output="ponder")
+    per_step = F.binary_cross_entropy_with_logits(logits, y.expand_as(logits), reduction="none").mean(dim=(2, 3))
+    loss, expected_steps = ponder_objective(halts, per_step, cost)
     return loss, {"expected_steps": expected_steps, "exact": exact_rate(logits[-1], y)}
 
 
@@ -219,10 +225,7 @@ class NeuralSolver:
             logits, halts = self.module(
                 self._inputs(grids[lo : lo + SOLVE_CHUNK]), output="ponder", **self._kwargs(iterations)
             )
-            lam = torch.sigmoid(halts)
-            halted = 1 - torch.cumprod(1 - lam, dim=0) >= 0.5
-            halted[-1] = True
-            step = halted.float().argmax(dim=0)
+            step = halting_step(halts)
             out.append(logits[step, torch.arange(logits.shape[1])])
         return torch.cat(out)
 

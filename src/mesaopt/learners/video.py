@@ -23,6 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from mesaopt.learners.base import Progress
 from mesaopt.learners.models.video import VideoCNN, VideoRecurrent, VideoTransformer
+from mesaopt.learners.neural import ponder_objective, progressive_counts
 from mesaopt.learners.sgd import seeded_module, train
 from mesaopt.learners.video_config import (
     VideoNetConfig,
@@ -36,9 +37,6 @@ BITS_PER_PARAMETER = 32
 WEIGHT_RESOLUTION = 1e-2
 """Step to which `description_bits` rounds each weight: finer than the weights' typical spread (0.1 to 1), coarse
 enough that weight decay or L1 pushing a weight near zero shortens its code."""
-
-PROGRESSIVE_STREAM = 0x71DE0
-"""Seeds the per-step draw of the recurrent net's progressive-loss iteration counts."""
 
 SOLVE_CHUNK = 256
 """Episodes per forward pass when predicting."""
@@ -190,23 +188,19 @@ class VideoPredictor:
 
 
 def _ponder_loss(model: Callable[..., Any], x: torch.Tensor, y: torch.Tensor, cost: float, steps: int):
-    """Expected cross-entropy under the learned halting distribution plus `cost` x expected steps / T."""
+    """The maze nets' learned-halting objective (`neural.ponder_objective`) on the video cross-entropy per step."""
     logits, halts = model(x, output="ponder")
-    lam = torch.sigmoid(halts)
-    keep = torch.cumprod(torch.cat([torch.ones_like(lam[:1]), 1 - lam[:-1]]), dim=0)
-    stop = torch.cat([(keep * lam)[:-1], keep[-1:]])  # the last step takes what probability is left
     flat = masked_logits(logits.flatten(0, 1)).reshape(steps, len(x), y.shape[1], -1)
     per_step = F.cross_entropy(flat.permute(0, 1, 3, 2).flatten(0, 1), y.repeat(steps, 1), reduction="none")
-    per_step = per_step.reshape(steps, len(x), -1).mean(dim=2)
-    expected = (stop * torch.arange(1, steps + 1, dtype=stop.dtype)[:, None]).sum(dim=0).mean()
-    loss = (stop * per_step).sum(dim=0).mean() + cost * expected / steps
+    loss, expected = ponder_objective(halts, per_step.reshape(steps, len(x), -1).mean(dim=2), cost)
     exact = (flat[-1].argmax(dim=-1) == y).all(dim=1).float().mean()
     return loss, {"exact": exact, "expected_steps": expected}
 
 
 def _loss(kind: str, config: VideoNetConfig):
-    """Cross-entropy of the true future positions; the recurrent net with the progressive loss or with learned
-    halting and its cost per step, when asked."""
+    """Cross-entropy of the true future positions; the recurrent net with the maze nets' progressive loss (its
+    prefix drawn below a bound that grows to horizon x T: `neural.progressive_counts`) or with learned halting and
+    its cost per step, when asked."""
     ponder = kind == "video_recurrent" and config.ponder_cost is not None
     progressive = kind == "video_recurrent" and config.progressive and not ponder
 
@@ -215,10 +209,7 @@ def _loss(kind: str, config: VideoNetConfig):
         if ponder:
             return _ponder_loss(model, x, y, config.ponder_cost, config.iterations)
         if progressive:
-            rng = np.random.default_rng([PROGRESSIVE_STREAM, step])
-            total = config.iterations
-            n = int(rng.integers(0, total))
-            k = int(rng.integers(1, total - n + 1))
+            n, k = progressive_counts(config, step)
             if n == 0:
                 logits = model(x, iterations=k)
             else:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
 
-from mesaopt.learners.config import Cell, SGDConfig
+from pydantic import Field, field_validator
+
+from mesaopt.learners.config import PONDER_OFF, RecurrentOptions, SGDConfig
 
 
 class VideoNetConfig(SGDConfig):
@@ -23,17 +25,22 @@ class VideoCNNConfig(VideoNetConfig):
     depth: int = Field(default=4, ge=1, description="3x3 conv layers (receptive field 2*depth+1)")
 
 
-class VideoRecurrentConfig(VideoNetConfig):
-    """A recurrent conv net with free test-time iterations."""
+class VideoRecurrentConfig(VideoNetConfig, RecurrentOptions):
+    """A recurrent conv net with free test-time iterations, with the maze recurrent learner's recipe (cell, state on
+    open cells, progressive loss with a growing horizon: RecurrentOptions) so that more iterations do not hurt."""
 
     depth: int = Field(default=2, ge=1, description="3x3 convs per iteration")
     iterations: int = Field(default=8, ge=1, description="iterations T at training (and the default at test)")
-    cell: Cell = Field(default="norm", description="'norm': state rescaled to unit RMS per cell; 'relu': unbounded")
-    open_only: bool = Field(default=True, description="zero the state on wall positions after every step")
-    progressive: bool = Field(default=True, description="progressive loss: n steps without grad, then k with grad")
     ponder_cost: float | None = Field(
-        default=None, ge=0, description="learned halting with this cost per expected step (a speed penalty); None: off"
+        default=None,
+        ge=0,
+        description=f"learned halting, this cost per expected step (a speed penalty); None (or {PONDER_OFF!r}): off",
     )
+
+    @field_validator("ponder_cost", mode="before")
+    @classmethod
+    def _ponder_off(cls, value: Any) -> Any:
+        return None if value == PONDER_OFF else value
 
 
 class VideoTransformerConfig(VideoNetConfig):

@@ -32,6 +32,14 @@ def rms_normalize(h: torch.Tensor) -> torch.Tensor:
     return h / torch.sqrt(h.pow(2).mean(dim=1, keepdim=True) + NORM_EPS)
 
 
+def halting_step(halts: torch.Tensor) -> torch.Tensor:
+    """Per instance, the first step at which its probability of having halted reaches one half (the last step if
+    none does), from the halting logits (T, B)."""
+    halted = 1 - torch.cumprod(1 - torch.sigmoid(halts), dim=0) >= 0.5
+    halted[-1] = True
+    return halted.float().argmax(dim=0)
+
+
 class RecurrentBlock(nn.Module):
     """One iteration: `depth` 3x3 convolutions over [state, input], added to the state (a residual step).
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mesaopt.learners.models.recurrent import Cell, RecurrentBlock
+from mesaopt.learners.models.recurrent import Cell, RecurrentBlock, halting_step
 from mesaopt.learners.models.transformer import MAX_SIDE, Block
 
 STEM = 5
@@ -106,9 +106,7 @@ class VideoRecurrent(nn.Module):
         halts = torch.stack([self.halt(s.mean(dim=(2, 3))).squeeze(1) for s in states])
         if output == "ponder":
             return logits, halts
-        halted = 1 - torch.cumprod(1 - torch.sigmoid(halts), dim=0) >= 0.5
-        halted[-1] = True
-        return logits[halted.float().argmax(dim=0), torch.arange(x.shape[0])]
+        return logits[halting_step(halts), torch.arange(x.shape[0])]
 
     def describe(self) -> str:
         step = "state rescaled to unit RMS per cell" if self.cell == "norm" else "residual ReLU step"
