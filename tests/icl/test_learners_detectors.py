@@ -12,7 +12,7 @@ from mesaopt.learners.icl import ICLNet
 from mesaopt.learners.models.lsa import LSA, gd_weights
 from mesaopt.tasks import build_task
 from mesaopt.tasks.icl import ICLBatch
-from mesaopt.tasks.icl_baselines import context_view, tune_gd
+from mesaopt.tasks.icl_baselines import context_view, dmmse, tune_gd
 
 GD_MATCH = {"dim": 6, "points": 9, "noise": 0.0, "x_dist": "uniform", "query": "last", "eval_size": 256}
 
@@ -25,6 +25,20 @@ class RidgeOracle:
 
     def solve(self, batch: ICLBatch, iterations=None) -> np.ndarray:
         return self.task.solutions(batch)
+
+    def artifacts(self) -> dict:
+        return {}
+
+
+class Mixture:
+    """Answers (1 - alpha) x dMMSE + alpha x ridge: its ridge position must be alpha, whatever the task."""
+
+    def __init__(self, task, alpha: float) -> None:
+        self.task, self.alpha = task, alpha
+
+    def solve(self, batch: ICLBatch, iterations=None) -> np.ndarray:
+        low = dmmse(batch, self.task.config, self.task.pool)
+        return low + self.alpha * (self.task.solutions(batch) - low)
 
     def artifacts(self) -> dict:
         return {}
@@ -58,6 +72,16 @@ def test_baseline_distances_of_the_ridge_oracle() -> None:
     assert metrics["novel_delta_dmmse"] > 0 and metrics["ridge_preference"] == 1.0
     assert metrics["ridge_position"] == pytest.approx(1.0) and metrics["novel_gap_ridge_dmmse"] > 0
     assert icl_transfer(RidgeOracle(task), task)["ratio"] > 0
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.3, 1.0])
+def test_ridge_position_of_a_known_mixture(alpha: float) -> None:
+    task = build_task("icl", {"dim": 3, "points": 6, "pool_size": 5, "eval_size": 64}, np.random.SeedSequence(4))
+    metrics = icl_baselines(Mixture(task, alpha), task)
+    assert metrics["ridge_position"] == pytest.approx(alpha, abs=1e-9)
+    gap = metrics["novel_gap_ridge_dmmse"]
+    assert metrics["novel_delta_ridge"] == pytest.approx((1 - alpha) ** 2 * gap, rel=1e-9, abs=1e-12)
+    assert metrics["novel_delta_dmmse"] == pytest.approx(alpha**2 * gap, rel=1e-9, abs=1e-12)
 
 
 def test_lsa_learns_toward_gd_and_is_deterministic() -> None:
