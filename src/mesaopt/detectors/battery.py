@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mesaopt.registry import resolve
+
 LABELS = ("failed", "memorizer", "heuristic", "searcher")
 """Every label a battery gives. `failed`: did not learn its training instances, so nothing else can be read."""
 
@@ -77,6 +79,12 @@ class Case:
     """Overrides of the battery's calibration task for this case (e.g. goals in one corner)."""
     slow: bool = False
     """Trains a network: left out of quick calibrations (`mesaopt calibrate --fast`, the unit tests)."""
+
+
+def cases_from(reference: str) -> Callable[[], tuple[Case, ...]]:
+    """A battery's `cases`: the case list a "module:function" reference builds, imported only when first asked for
+    (calibration modules import learners, which a battery's users need not load)."""
+    return lambda: resolve(reference)()
 
 
 @dataclass(frozen=True)

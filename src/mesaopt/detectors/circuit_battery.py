@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from mesaopt.detectors import transfer
-from mesaopt.detectors.battery import Battery, BatteryDetector, Features, Metrics, ThresholdSpec
+from mesaopt.detectors.battery import Battery, BatteryDetector, Features, Metrics, ThresholdSpec, cases_from
 from mesaopt.tasks.boolean import CANDIDATES, INPUTS, target_table
 
 CIRCUIT_LEARNED_MIN_POOL = 0.90625
@@ -174,12 +174,6 @@ SPECS = (
 )
 
 
-def _cases():
-    from mesaopt.detectors.circuit_calibration import CASES
-
-    return CASES()
-
-
 CIRCUIT_BATTERY = Battery(
     family="boolean",
     version=1,
@@ -188,7 +182,7 @@ CIRCUIT_BATTERY = Battery(
     rule=label_rule,
     thresholds=THRESHOLDS,
     specs=SPECS,
-    cases=_cases,
+    cases=cases_from("mesaopt.detectors.circuit_calibration:CASES"),
     task={"name": "boolean", "problem": "sat", "bit": 0},
     columns=("pool", "exclusion"),
     record="circuit_calibration.json",

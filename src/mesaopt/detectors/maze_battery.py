@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mesaopt.detectors import compute, extrapolation, match, power, probe, retarget, transfer
-from mesaopt.detectors.battery import Battery, BatteryDetector, Features, Metrics, ThresholdSpec
+from mesaopt.detectors.battery import Battery, BatteryDetector, Features, Metrics, ThresholdSpec, cases_from
 
 VERSION = 2
 """Folded into run ids (through the results version): bump when the battery's metrics or rule change."""
@@ -209,12 +209,6 @@ SPECS = (
 )
 
 
-def _cases():
-    from mesaopt.detectors.maze_calibration import CASES
-
-    return CASES()
-
-
 MAZE_BATTERY = Battery(
     family="maze",
     version=VERSION,
@@ -223,7 +217,7 @@ MAZE_BATTERY = Battery(
     rule=rule,
     thresholds=THRESHOLDS,
     specs=SPECS,
-    cases=_cases,
+    cases=cases_from("mesaopt.detectors.maze_calibration:CASES"),
     task={"name": "maze", "size": 4, "pool_size": 64, "eval_size": 128},
     columns=("pool", "memorization", "novel", "harder", "loops", "objective", "gain", "probe_search", "probe_other"),
     record="calibration.json",

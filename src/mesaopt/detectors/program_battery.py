@@ -43,7 +43,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from mesaopt.detectors import transfer
-from mesaopt.detectors.battery import Battery, BatteryDetector, Features, Metrics, ThresholdSpec
+from mesaopt.detectors.battery import Battery, BatteryDetector, Features, Metrics, ThresholdSpec, cases_from
 from mesaopt.detectors.stats import rate_metrics
 from mesaopt.learners.base import LearnedAlgorithm
 from mesaopt.learners.lookup import hamming_distances
@@ -265,12 +265,6 @@ SPECS = (
 )
 
 
-def _cases():
-    from mesaopt.detectors.program_calibration import CASES
-
-    return CASES()
-
-
 WORD_BATTERY = Battery(
     family="word",
     version=2,
@@ -279,7 +273,7 @@ WORD_BATTERY = Battery(
     rule=label_rule,
     thresholds=THRESHOLDS,
     specs=SPECS,
-    cases=_cases,
+    cases=cases_from("mesaopt.detectors.program_calibration:CASES"),
     task={"name": "hash_inversion", "bits": 8, "pool_size": 16, "eval_size": 64},
     columns=("pool", "gap", "success", "ramp"),
     record="program_calibration.json",
