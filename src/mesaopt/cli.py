@@ -436,7 +436,9 @@ def report(
     out: OutOpt = OUT_DIR,
     report_dir: ReportOpt = REPORT_DIR,
 ) -> None:
-    """Rebuild the catalog from the run directories and write the static HTML report."""
+    """Rebuild the catalog from the run directories and write the static HTML report. Hypotheses are judged as each
+    study file stood at its last `mesaopt run` (the store keeps that copy); after editing one, run the study again
+    (finished runs are skipped) to see the new verdict."""
     _folder(out, "--out", must_exist=True)
     _folder(report_dir, "--report-dir")
     index = _build_report(out, report_dir)
