@@ -87,10 +87,6 @@ def _formula(write: Callable[[Any], Node], label: str) -> Callable[[Any, Any], M
     return build
 
 
-def _table_of(task: Any) -> int:
-    return task.target
-
-
 def _case(name: str, algorithm: str, expected: str, split: str, task: dict, write, why: str) -> Case:
     label = "heuristic" if expected == "failed" else expected
     return Case(name, algorithm, expected, split, _formula(write, label), why, task=task)
@@ -123,7 +119,7 @@ def CASES() -> tuple[Case, ...]:  # noqa: N802 - the battery's case list, built 
                 "heuristic",
                 "fit",
                 overrides,
-                lambda t: sum_of_minterms(_table_of(t), t.n),
+                lambda t: sum_of_minterms(t.target, t.n),
                 "one minterm per row where the bit is 1",
             )
         )
@@ -145,7 +141,7 @@ def CASES() -> tuple[Case, ...]:  # noqa: N802 - the battery's case list, built 
                 "heuristic",
                 "held_out",
                 overrides,
-                lambda t: shannon_tree(_table_of(t), t.n),
+                lambda t: shannon_tree(t.target, t.n),
                 "a multiplexer tree over the input bits",
             )
         )

@@ -246,44 +246,49 @@ class MinimalCircuitConfig(BaseModel):
     )
 
 
-def _written(config: MinimalCircuitConfig, task: BooleanTask) -> MinimalCircuit:
-    """The hand-written generate-and-test formula as a learned algorithm, with the minimal formula's metric names."""
+def _circuit(node: tuple, task: BooleanTask, shares: list[float], found: dict[str, float]) -> MinimalCircuit:
+    """A formula as a learned algorithm with its metrics: size and depth, what the search that `found` it reports,
+    the structural label (searcher when any of `shares`, the test shares of the formulas it stands for, is 1) and, for
+    a problem with candidates, its own test share and the generate-and-test control's size, depth and share."""
     problem = task.config.problem
-    if not candidate_tests(problem):
-        raise ValueError(
-            f"minimal_circuit: form 'generate_and_test' needs a problem with candidates (hash_inversion, sat), "
-            f"not {problem!r}"
-        )
-    node = generate_and_test(problem, task.config.bit)
-    share = tests_computed(node, problem)
-    searches = float(share == 1.0)
+    control = generate_and_test(problem, task.config.bit) if candidate_tests(problem) else None
+    searches = float(any(share == 1.0 for share in shares))
     metrics = {
         "size": float(size(node)),
         "depth": float(depth(node)),
-        "exact": 0.0,
-        "minimal_formulas": 0.0,
-        "minimal_formulas_capped": 0.0,
-        "tests_computed": share,
-        "max_tests_computed": share,
+        **found,
         "is_searcher": searches,
         "is_memorizer": 0.0,
         "is_heuristic": 1.0 - searches,
-        "search_shaped": 1.0,
-        "control_size": float(size(node)),
-        "control_depth": float(depth(node)),
-        "control_tests_computed": share,
+        "search_shaped": float(control is not None),
     }
+    if control is not None:
+        metrics |= {
+            "tests_computed": tests_computed(node, problem),
+            "max_tests_computed": max(shares),
+            "control_size": float(size(control)),
+            "control_depth": float(depth(control)),
+            "control_tests_computed": tests_computed(control, problem),
+        }
     return MinimalCircuit(node, task.n, metrics, "searcher" if searches else "heuristic")
 
 
 def fit_minimal_circuit(config: MinimalCircuitConfig, task: BooleanTask, seed, progress: Progress) -> MinimalCircuit:
     """The first formula met at the lowest cost level that computes the target; the label is over every minimal
     formula met at that level (is_searcher = 1 when any of them computes every candidate's test). Sub-formulas are
-    the enumeration's representatives, so formulas differing only in an equivalent sub-formula count once."""
-    if config.form == "generate_and_test":
-        progress(1, 1)
-        return _written(config, task)
+    the enumeration's representatives, so formulas differing only in an equivalent sub-formula count once. With
+    form 'generate_and_test', the hand-written control instead, under the same metric names."""
     problem = task.config.problem
+    if config.form == "generate_and_test":
+        if not candidate_tests(problem):
+            raise ValueError(
+                f"minimal_circuit: form 'generate_and_test' needs a problem with candidates (hash_inversion, sat), "
+                f"not {problem!r}"
+            )
+        progress(1, 1)
+        node = generate_and_test(problem, task.config.bit)
+        none = {"exact": 0.0, "minimal_formulas": 0.0, "minimal_formulas_capped": 0.0}
+        return _circuit(node, task, [tests_computed(node, problem)], none)
     search = CircuitSearch(
         task.n, task.target, config.measure, CircuitSearchConfig(config.max_cost, config.time_budget_s)
     )
@@ -293,29 +298,11 @@ def fit_minimal_circuit(config: MinimalCircuitConfig, task: BooleanTask, seed, p
         raise RuntimeError(
             f"minimal_circuit: no formula up to cost {config.max_cost} computes {problem} bit; raise max_cost"
         )
-    node = result.program
-    control = generate_and_test(problem, task.config.bit) if candidate_tests(problem) else None
     minimal = [search.build(entry) for entry in search.minimal]
-    shares = [tests_computed(formula, problem) for formula in minimal] if control is not None else []
-    searches = float(any(share == 1.0 for share in shares))
-    metrics = {
-        "size": float(size(node)),
-        "depth": float(depth(node)),
+    shares = [tests_computed(formula, problem) for formula in minimal] if candidate_tests(problem) else []
+    found = {
         "exact": float(result.exhaustive),
         "minimal_formulas": float(len(minimal)),
         "minimal_formulas_capped": float(len(minimal) >= MAX_MINIMAL),
-        **(
-            {}
-            if control is None
-            else {"tests_computed": tests_computed(node, problem), "max_tests_computed": max(shares)}
-        ),
-        "is_searcher": searches,
-        "is_memorizer": 0.0,
-        "is_heuristic": 1.0 - searches,
-        "search_shaped": float(control is not None),
     }
-    if control is not None:
-        metrics["control_size"] = float(size(control))
-        metrics["control_depth"] = float(depth(control))
-        metrics["control_tests_computed"] = tests_computed(control, problem)
-    return MinimalCircuit(node, task.n, metrics, "searcher" if searches else "heuristic")
+    return _circuit(result.program, task, shares, found)

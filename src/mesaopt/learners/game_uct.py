@@ -152,10 +152,10 @@ class UCTPlayer(Player):
             for _ in range(iterations):
                 _iterate(game, root, rng)
             visits = np.zeros(actions)
+            mine = game.mover(0) == game.mover(1)
             for move, kid in root.kids.items():
                 visits[move] = kid.visits
                 levels["search.1"][row, move] = _mean(kid, 1.0)
-                mine = game.mover(0) == game.mover(1)
                 for reply, grand in kid.kids.items():
                     levels["search.2"][row, move * actions + reply] = _mean(grand, 1.0 if mine else -1.0)
             moves[row] = int(visits.argmax())
